@@ -1,0 +1,224 @@
+"""``WacClient`` and ``WacClientSync``: the SDK contract's clients.
+
+A client is one protocol peer over one WebSocket, whichever side dialed. Dialing a server
+(``WacClient(url, sn=...)``) it plays the terminal: ``register``, ``send_logs`` and
+``send_user_from_device`` push to the server. Wrapping a connection the gateway accepted
+(``WacClient.for_peer(peer)``) it commands that terminal with ``set_userinfo`` and
+``delete_user``. Both directions use the same :class:`~wac_toolkit.net.peer.Peer`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidHandshake
+
+from .errors import WacClientError
+from .net.peer import Handler, Peer
+from .protocol.models import LogRecord, UserCredential
+from .sync import BackgroundLoop
+
+__all__ = ["WacClient", "WacClientSync"]
+
+
+class WacClient:
+    """Async protocol client.
+
+    Args:
+        url: the server to dial (``ws://host:7788/pub/chat``); None with ``for_peer``.
+        sn: the serial number to present when acting as a terminal.
+        devinfo: the ``devinfo`` object sent in ``reg``.
+        timeout: seconds to wait for each reply.
+        handler: answers commands the other side sends (default: acknowledge them).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        sn: str | None = None,
+        devinfo: Mapping[str, Any] | None = None,
+        timeout: float = 20.0,
+        handler: Handler | None = None,
+        max_size: int | None = 16 * 2**20,
+    ) -> None:
+        self.url = url
+        self.sn = sn
+        self.devinfo = dict(devinfo or {})
+        self.timeout = timeout
+        self.handler = handler
+        self.max_size = max_size
+        self.peer: Peer | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    @classmethod
+    def for_peer(cls, peer: Peer) -> WacClient:
+        """A client commanding a terminal whose connection the gateway accepted."""
+        client = cls(sn=peer.sn, timeout=peer.timeout)
+        client.peer = peer
+        return client
+
+    async def connect(self) -> WacClient:
+        if self.url is None:
+            raise WacClientError("no URL to connect to")
+        try:
+            connection = await connect(
+                self.url, max_size=self.max_size, compression=None, open_timeout=self.timeout
+            )
+        except (OSError, InvalidHandshake, TimeoutError) as exc:
+            raise WacClientError(f"cannot connect to {self.url}: {exc}") from exc
+        self.peer = Peer(connection, self.handler, sn=self.sn, timeout=self.timeout)
+        self._reader = asyncio.create_task(self.peer.run())
+        return self
+
+    async def close(self) -> None:
+        if self.peer is not None and self._reader is not None:
+            await self.peer.close()
+            await self._reader
+            self._reader = None
+
+    async def __aenter__(self) -> WacClient:
+        return await self.connect() if self.peer is None else self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def request(self, cmd: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send any command and return the reply (raises DeviceError on ``result: false``)."""
+        if self.peer is None:
+            await self.connect()
+        assert self.peer is not None
+        return await self.peer.request(cmd, fields)
+
+    # -- as a terminal ------------------------------------------------------------------------
+
+    async def register(self, nosenduser: bool | None = None) -> dict[str, Any]:
+        """Send ``reg`` and return the server's reply (with ``cloudtime``).
+
+        ``nosenduser`` is sent along as this terminal's preference; servers may ignore it.
+        """
+        if not self.sn:
+            raise WacClientError("register needs the client's sn")
+        fields: dict[str, Any] = {"sn": self.sn, "devinfo": self.devinfo}
+        if nosenduser is not None:
+            fields["nosenduser"] = nosenduser
+        return await self.request("reg", fields)
+
+    async def send_logs(
+        self,
+        records: Iterable[LogRecord | Mapping[str, Any]],
+        count: int | None = None,
+        logindex: int | None = None,
+    ) -> dict[str, Any]:
+        """Push records with ``sendlog``; the reply echoes ``count`` and ``logindex``."""
+        wire = [r.to_wire() if isinstance(r, LogRecord) else dict(r) for r in records]
+        fields: dict[str, Any] = {"sn": self.sn, "count": len(wire) if count is None else count}
+        if logindex is not None:
+            fields["logindex"] = logindex
+        fields["record"] = wire
+        return await self.request("sendlog", fields)
+
+    async def send_user_from_device(
+        self, enrollid: int, name: str, backupnum: int, record: str | int, admin: int = 0
+    ) -> dict[str, Any]:
+        """Announce a locally enrolled credential with ``senduser``."""
+        credential = _credential(enrollid, name, backupnum, record, admin)
+        return await self.request("senduser", {"sn": self.sn, **credential.to_wire()})
+
+    # -- as a server --------------------------------------------------------------------------
+
+    async def set_userinfo(
+        self, enrollid: int, name: str, backupnum: int, record: str | int, admin: int = 0
+    ) -> dict[str, Any]:
+        """Create or update one credential slot on the terminal (``setuserinfo``)."""
+        credential = _credential(enrollid, name, backupnum, record, admin)
+        return await self.request("setuserinfo", credential.to_wire())
+
+    async def delete_user(self, enrollid: int, backupnum: int) -> dict[str, Any]:
+        """Delete a credential slot (12 all fingerprints, 13 the whole user)."""
+        return await self.request(
+            "deleteuser", {"enrollid": int(enrollid), "backupnum": int(backupnum)}
+        )
+
+
+def _credential(
+    enrollid: int, name: str, backupnum: int, record: str | int, admin: int
+) -> UserCredential:
+    from .protocol.models import BackupNum
+
+    return UserCredential(
+        enrollid=int(enrollid),
+        name=name,
+        backupnum=BackupNum(int(backupnum)),
+        record=record,
+        admin=int(admin),
+    )
+
+
+class WacClientSync:
+    """:class:`WacClient` with blocking methods, usable in scripts, Jupyter and IPython.
+
+    The client lives on its own background loop, so this works even when the calling thread
+    already runs an event loop (a Jupyter kernel).
+    """
+
+    def __init__(self, url: str | None = None, **kwargs: Any) -> None:
+        self._background = BackgroundLoop("wac-client")
+        self._client = WacClient(url, **kwargs)
+        self._timeout = float(kwargs.get("timeout", 20.0)) + 5.0
+
+    def _run(self, coro: Any) -> Any:
+        return self._background.run(coro, self._timeout)
+
+    @property
+    def sn(self) -> str | None:
+        return self._client.sn
+
+    def connect(self) -> WacClientSync:
+        self._run(self._client.connect())
+        return self
+
+    def close(self) -> None:
+        if self._background.running:
+            try:
+                self._run(self._client.close())
+            finally:
+                self._background.stop()
+
+    def __enter__(self) -> WacClientSync:
+        return self.connect()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(self, cmd: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._run(self._client.request(cmd, fields))
+
+    def register(self, nosenduser: bool | None = None) -> dict[str, Any]:
+        return self._run(self._client.register(nosenduser))
+
+    def send_logs(
+        self,
+        records: Iterable[LogRecord | Mapping[str, Any]],
+        count: int | None = None,
+        logindex: int | None = None,
+    ) -> dict[str, Any]:
+        return self._run(self._client.send_logs(list(records), count, logindex))
+
+    def send_user_from_device(
+        self, enrollid: int, name: str, backupnum: int, record: str | int, admin: int = 0
+    ) -> dict[str, Any]:
+        return self._run(
+            self._client.send_user_from_device(enrollid, name, backupnum, record, admin)
+        )
+
+    def set_userinfo(
+        self, enrollid: int, name: str, backupnum: int, record: str | int, admin: int = 0
+    ) -> dict[str, Any]:
+        return self._run(self._client.set_userinfo(enrollid, name, backupnum, record, admin))
+
+    def delete_user(self, enrollid: int, backupnum: int) -> dict[str, Any]:
+        return self._run(self._client.delete_user(enrollid, backupnum))
