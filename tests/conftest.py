@@ -1,0 +1,55 @@
+"""Shared fixtures: a real Session on 127.0.0.1 (OS-chosen port) with a real SQLite file,
+and virtual terminals that dial it over real WebSockets. Nothing of ours is mocked."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wac_toolkit import Session, VirtualTerminal
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "wac.sqlite"
+
+
+@pytest.fixture
+async def session(db_path: Path) -> AsyncIterator[Session]:
+    """A started gateway with a short command timeout, in the terminals' zone Europe/Berlin."""
+    async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0) as s:
+        yield s
+
+
+TerminalFactory = Callable[..., Awaitable[VirtualTerminal]]
+
+
+@pytest.fixture
+async def terminal(session: Session) -> AsyncIterator[TerminalFactory]:
+    """``await terminal("SN1", **options)``: a registered virtual terminal, stopped afterwards."""
+    started: list[VirtualTerminal] = []
+
+    async def make(sn: str = "VT00001", **options: Any) -> VirtualTerminal:
+        vt = VirtualTerminal(session.url, sn, **options)
+        started.append(vt)
+        vt.start()
+        await vt.wait_registered()
+        await until(lambda: (t := session.terminal(sn)) is not None and t.online)
+        return vt
+
+    yield make
+    await asyncio.gather(*(vt.stop() for vt in started))
+
+
+async def until(condition: Callable[[], Any], timeout: float = 10.0, step: float = 0.01) -> None:
+    """Wait for a condition that a real network exchange will make true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met within timeout")
+        await asyncio.sleep(step)
