@@ -148,7 +148,12 @@ class Session:
             self._terminals[row["sn"]] = Terminal(
                 row["sn"], False, info, row["last_seen"], row["remote"]
             )
-        await self.gateway.start()
+        try:
+            await self.gateway.start()
+        except OSError:
+            if self._owns_store:
+                await self.loop.run_in_executor(None, self.store.close)
+            raise
         self._started = True
         log.info("listening on %s", self.url)
         return self

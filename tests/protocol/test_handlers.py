@@ -43,7 +43,11 @@ def test_sendlog_record_as_single_object_and_log_alias():
 
 
 def test_invalid_sendlog_and_senduser_get_the_failure_reply():
-    assert handle_sendlog({"cmd": "sendlog"}, now=NOW) == {"ret": "sendlog", "result": False, "reason": 1}
+    assert handle_sendlog({"cmd": "sendlog"}, now=NOW) == {
+        "ret": "sendlog",
+        "result": False,
+        "reason": 1,
+    }
     assert handle_senduser({"cmd": "senduser", "enrollid": 1}, now=NOW)["result"] is False
 
 
@@ -57,7 +61,9 @@ def test_senduser_reply_carries_both_documented_forms():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 

@@ -40,8 +40,13 @@ def test_log_record_quirks():
 
 
 def test_log_record_big_enrollid_stranger_and_door_event():
-    assert LogRecord.from_wire({"enrollid": 999999999999, "time": "2024-01-01 00:00:00"}).enrollid == 999999999999
-    stranger = LogRecord.from_wire({"enrollid": 99999999, "time": "2024-01-01 00:00:00", "event": 2})
+    assert (
+        LogRecord.from_wire({"enrollid": 999999999999, "time": "2024-01-01 00:00:00"}).enrollid
+        == 999999999999
+    )
+    stranger = LogRecord.from_wire(
+        {"enrollid": 99999999, "time": "2024-01-01 00:00:00", "event": 2}
+    )
     door = LogRecord.from_wire({"enrollid": 0, "time": "2024-01-01 00:00:00", "event": 1})
     assert stranger.is_stranger and not stranger.granted
     assert door.is_door_event and not door.granted

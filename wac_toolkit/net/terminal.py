@@ -220,6 +220,7 @@ class VirtualTerminal:
             if self.drop_rate and self.random.random() < self.drop_rate:
                 if self.random.random() < 0.5:
                     await peer.send({"cmd": "sendlog", **frame})  # sent, ack never read
+                    self.frames_sent += 1
                 await self.disconnect(abort=True)
                 raise WacClientError("dropped on purpose")
             self.frames_sent += 1
