@@ -234,24 +234,32 @@ class LogRecord:
     def from_wire(cls, item: Any) -> LogRecord:
         if not isinstance(item, dict):
             raise FrameError("a record must be an object")
-        raw_time = as_text(item.get("time"))
-        if raw_time is None:
-            raise FrameError("record without time")
-        parsed = parse_time(raw_time)
-        enrollid = as_int(_first(item, "enrollid", "pin", "userid"))
-        mode = as_int(_first(item, "mode", "attmode", "verify", "type"))
+        raw_time = item.get("time")
+        if type(raw_time) is not str or not _is_canonical_time(raw_time):
+            # Slow path: numbers, padding, other separators, invalid dates.
+            raw_time = as_text(raw_time)
+            if raw_time is None:
+                raise FrameError("record without time")
+            parsed = parse_time(raw_time)
+            time = parsed.strftime("%Y-%m-%d %H:%M:%S") if parsed else raw_time
+        else:
+            time = raw_time
+        enrollid = _int(_first(item, "enrollid", "pin", "userid"))
+        mode = _int(_first(item, "mode", "attmode", "verify", "type"))
+        name = item.get("name")
         return cls(
             enrollid=enrollid,
-            time=parsed.strftime("%Y-%m-%d %H:%M:%S") if parsed else raw_time,
+            time=time,
             time_raw=raw_time,
-            name=as_text(item.get("name")) or None,
-            mode=VerifyMode(mode) if mode is not None else None,
-            inout=as_int(item.get("inout")),
-            event=as_int(_first(item, "event", "status")),
+            name=(name or None) if type(name) is str and name == name.strip() else
+            (as_text(name) or None),
+            mode=None if mode is None else (_VERIFY_MODES.get(mode) or VerifyMode(mode)),
+            inout=_int(item.get("inout")),
+            event=_int(_first(item, "event", "status")),
             temp=_temperature(item.get("temp")),
             image=strip_data_uri(item.get("image")),
-            verifymode=as_int(item.get("verifymode")),
-        )
+            verifymode=_int(item.get("verifymode")),
+        )  # fmt: skip
 
     def to_wire(self) -> dict[str, Any]:
         out: dict[str, Any] = {"enrollid": self.enrollid, "time": self.time_raw or self.time}
@@ -264,9 +272,33 @@ class LogRecord:
 
 def _first(item: dict[str, Any], *keys: str) -> Any:
     for key in keys:
-        if item.get(key) is not None:
-            return item[key]
+        value = item.get(key)
+        if value is not None:
+            return value
     return None
+
+
+def _int(value: Any) -> int | None:
+    """:func:`as_int` with the common case (a JSON integer) first: this runs per record."""
+    return value if type(value) is int else as_int(value)
+
+
+_VERIFY_MODES = {int(m): m for m in VerifyMode}
+
+
+def _is_canonical_time(text: str) -> bool:
+    """``YYYY-MM-DD HH:MM:SS`` and a real date: the form nearly every record arrives in.
+
+    ``datetime.fromisoformat`` is C code and rejects impossible dates; the shape checks make
+    sure it only accepts exactly the canonical form, so the text can be stored as sent.
+    """
+    if len(text) != 19 or text[4] != "-" or text[7] != "-" or text[10] != " ":
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return text[13] == ":" and text[16] == ":" and text.isascii()
 
 
 def _temperature(value: Any) -> float | None:
