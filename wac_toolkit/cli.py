@@ -150,13 +150,6 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 async def _simulate(args: argparse.Namespace) -> int:
-    done = 0
-
-    def progress(acked: int) -> None:
-        nonlocal done
-        done += 1
-        _bar(done, args.terminals, "terminals flushed")
-
     result = await run_fleet(
         args.url,
         args.terminals,
@@ -165,7 +158,7 @@ async def _simulate(args: argparse.Namespace) -> int:
         drop_rate=args.drop_rate,
         seed=args.seed,
         prefix=args.prefix,
-        progress=progress,
+        progress=_counter(args.terminals, "terminals flushed"),
     )
     print(
         f"\n{result.terminals} terminals pushed {result.records} records in {result.frames} frames"
@@ -180,15 +173,12 @@ async def _demo(args: argparse.Namespace) -> int:
         async with Session(db, "127.0.0.1", 0, synchronous="NORMAL") as session:
             print(f"gateway listening on {session.url}, store {db}")
             began = time.perf_counter()
-            done = 0
-
-            def progress(acked: int) -> None:
-                nonlocal done
-                done += 1
-                _bar(done, args.terminals, "terminals flushed")
-
             result = await run_fleet(
-                session.url, args.terminals, args.logs, batch_size=100, progress=progress
+                session.url,
+                args.terminals,
+                args.logs,
+                batch_size=100,
+                progress=_counter(args.terminals, "terminals flushed"),
             )
             print()
             async with VirtualTerminal(session.url, "DEMO-DOOR") as door:
@@ -248,6 +238,18 @@ def _write(path: str | None, text: str) -> None:
         Path(path).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+def _counter(total: int, label: str) -> Callable[..., None]:
+    """A progress callback that advances :func:`_bar` by one per call."""
+    done = 0
+
+    def advance(*_: object) -> None:
+        nonlocal done
+        done += 1
+        _bar(done, total, label)
+
+    return advance
 
 
 def _bar(done: int, total: int, label: str) -> None:
