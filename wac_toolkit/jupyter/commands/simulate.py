@@ -1,0 +1,75 @@
+"""``%wac simulate N``: a virtual fleet on the gateway's loop, optionally with a month of punches."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ..fleet import SimulatedFleet
+from ..results import Outcome
+from . import Subcommand
+
+if TYPE_CHECKING:
+    from ..magics import WacMagics
+    from ..parser import CommandParser
+
+__all__ = ["COMMANDS"]
+
+
+def configure(parser: CommandParser) -> None:
+    parser.add_argument("count", type=int, nargs="?", default=3, help="terminals (default 3)")
+    parser.add_argument("--people", type=int, default=5, help="users on each terminal (default 5)")
+    parser.add_argument("--month", help="also push a month of punches, e.g. 2025-08")
+    parser.add_argument("--seed", type=int, default=0, help="seed for --month (default 0)")
+    parser.add_argument("--prefix", default="VT", help="serial number prefix (default VT)")
+    parser.add_argument("--stop", action="store_true", help="stop the simulated fleet")
+
+
+def _month(text: str) -> date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise ValueError(f"--month is YYYY-MM, not {text!r}") from None
+
+
+def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Outcome:
+    runtime = magics.require()
+    if magics.fleet is not None:
+        runtime.run(magics.fleet.stop())
+        magics.fleet = None
+    if args.stop:
+        return Outcome("simulated fleet stopped")
+    if not 1 <= args.count <= 1000:
+        raise ValueError("simulate 1 to 1000 terminals")
+    month = _month(args.month) if args.month else None
+    fleet = SimulatedFleet(runtime.url, args.count, people=args.people, prefix=args.prefix)
+
+    async def go() -> int:
+        await fleet.start()
+        if month is None:
+            return 0
+        fleet.load_month(month, args.seed)
+        return await fleet.flushed()
+
+    try:
+        pushed = runtime.run(go(), timeout=300)
+    except BaseException:
+        runtime.run(fleet.stop())
+        raise
+    magics.fleet = fleet
+    serials = list(fleet.terminals)
+    shown = ", ".join(serials[:5]) + (", ..." if len(serials) > 5 else "")
+    punches = f"; {pushed} punches for {month:%Y-%m} stored" if month else ""
+    return Outcome(f"{len(serials)} simulated terminals online ({shown}){punches}")
+
+
+COMMANDS = (
+    Subcommand(
+        "simulate",
+        "start N virtual terminals with users (try things without hardware)",
+        configure,
+        run,
+    ),
+)
