@@ -1,0 +1,1 @@
+"""Home Assistant custom integrations shipped with wac-toolkit (HACS copies ``wac/`` only)."""

@@ -1,0 +1,164 @@
+"""Config flow: where to listen (tested by binding), reconfigure, and behaviour options."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import callback
+from homeassistant.helpers import selector
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_ALLOW,
+    CONF_FRESH_MINUTES,
+    CONF_TIME_ZONE,
+    DEFAULT_FRESH_MINUTES,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DOMAIN,
+)
+
+__all__ = ["WacConfigFlow", "WacOptionsFlow", "probe_bind"]
+
+
+def probe_bind(host: str, port: int) -> str | None:
+    """Bind and release ``host:port`` once; the error key, or None when it is free."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return "invalid_host"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as err:
+            return "port_in_use" if err.errno == errno.EADDRINUSE else "invalid_host"
+    return None
+
+
+def _listen_schema(host: str, port: int) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_HOST, default=host): selector.TextSelector(),
+            vol.Required(CONF_PORT, default=port): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=1, max=65535, mode=selector.NumberSelectorMode.BOX
+                )
+            ),
+        }
+    )
+
+
+class WacConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up one listener that terminals dial."""
+
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> WacOptionsFlow:
+        return WacOptionsFlow()
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        host, port = DEFAULT_HOST, DEFAULT_PORT
+        if user_input is not None:
+            host, port = user_input[CONF_HOST].strip(), int(user_input[CONF_PORT])
+            await self.async_set_unique_id(f"{host}:{port}")
+            self._abort_if_unique_id_configured()
+            error = await self.hass.async_add_executor_job(probe_bind, host, port)
+            if error is None:
+                return self.async_create_entry(
+                    title=f"Terminals on port {port}",
+                    data={CONF_HOST: host, CONF_PORT: port},
+                    options={CONF_ALLOW: [], CONF_FRESH_MINUTES: DEFAULT_FRESH_MINUTES},
+                )
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="user", data_schema=_listen_schema(host, port), errors=errors
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        host, port = entry.data[CONF_HOST], entry.data[CONF_PORT]
+        if user_input is not None:
+            new_host, new_port = user_input[CONF_HOST].strip(), int(user_input[CONF_PORT])
+            unique_id = f"{new_host}:{new_port}"
+            if unique_id != entry.unique_id:
+                await self.async_set_unique_id(unique_id)
+                self._abort_if_unique_id_configured()
+                error = await self.hass.async_add_executor_job(probe_bind, new_host, new_port)
+                if error is not None:
+                    errors["base"] = error
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=unique_id,
+                    title=f"Terminals on port {new_port}",
+                    data_updates={CONF_HOST: new_host, CONF_PORT: new_port},
+                )
+            host, port = new_host, new_port
+        return self.async_show_form(
+            step_id="reconfigure", data_schema=_listen_schema(host, port), errors=errors
+        )
+
+
+class WacOptionsFlow(OptionsFlow):
+    """Which terminals may register, their clock's zone, and what counts as fresh."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        options = dict(self.config_entry.options)
+        if user_input is not None:
+            zone = (user_input.get(CONF_TIME_ZONE) or "").strip()
+            if zone and await dt_util.async_get_time_zone(zone) is None:
+                errors[CONF_TIME_ZONE] = "invalid_time_zone"
+            else:
+                allow = sorted({sn.strip() for sn in user_input.get(CONF_ALLOW, []) if sn.strip()})
+                data = {
+                    CONF_ALLOW: allow,
+                    CONF_FRESH_MINUTES: int(user_input[CONF_FRESH_MINUTES]),
+                }
+                if zone:
+                    data[CONF_TIME_ZONE] = zone
+                return self.async_create_entry(data=data)
+            options = {**options, **user_input}
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_ALLOW, default=options.get(CONF_ALLOW, [])): (
+                    selector.TextSelector(selector.TextSelectorConfig(multiple=True))
+                ),
+                vol.Optional(
+                    CONF_TIME_ZONE,
+                    description={
+                        "suggested_value": options.get(CONF_TIME_ZONE, self.hass.config.time_zone)
+                    },
+                ): selector.TextSelector(),
+                vol.Required(
+                    CONF_FRESH_MINUTES,
+                    default=options.get(CONF_FRESH_MINUTES, DEFAULT_FRESH_MINUTES),
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=1,
+                        max=1440,
+                        unit_of_measurement="min",
+                        mode=selector.NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)

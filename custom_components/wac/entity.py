@@ -1,0 +1,41 @@
+"""Base entity: one terminal's device, availability while it is connected, push updates."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity
+
+from .const import DOMAIN
+from .hub import TerminalState, WacHub
+
+__all__ = ["WacEntity"]
+
+
+class WacEntity(Entity):
+    """An entity of one terminal; unavailable while the terminal is not connected."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, hub: WacHub, sn: str, key: str) -> None:
+        self.hub = hub
+        self.sn = sn
+        self._attr_unique_id = f"{sn}_{key}"
+        self._attr_translation_key = key
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, sn)})
+
+    @property
+    def terminal(self) -> TerminalState:
+        return self.hub.states.get(self.sn) or TerminalState(self.sn)
+
+    @property
+    def available(self) -> bool:
+        return self.terminal.online
+
+    async def async_added_to_hass(self) -> None:
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, self.hub.signal_update(self.sn), self.async_write_ha_state
+            )
+        )

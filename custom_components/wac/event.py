@@ -1,0 +1,52 @@
+"""The access event entity: one per terminal, fired for fresh records only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import EVENT_TYPE_DENIED, EVENT_TYPE_GRANTED
+from .entity import WacEntity
+from .hub import WacConfigEntry, WacHub
+
+__all__ = ["PARALLEL_UPDATES", "WacAccessEvent", "async_setup_entry"]
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: WacConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    hub = entry.runtime_data
+
+    @callback
+    def add(sn: str) -> None:
+        async_add_entities([WacAccessEvent(hub, sn)])
+
+    for sn in list(hub.states):
+        add(sn)
+    entry.async_on_unload(async_dispatcher_connect(hass, hub.signal_new, add))
+
+
+class WacAccessEvent(WacEntity, EventEntity):
+    """``access_granted`` or ``access_denied`` (strangers, unknown users, door events)."""
+
+    _attr_event_types = [EVENT_TYPE_GRANTED, EVENT_TYPE_DENIED]
+
+    def __init__(self, hub: WacHub, sn: str) -> None:
+        super().__init__(hub, sn, "access")
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, self.hub.signal_access(self.sn), self._on_access)
+        )
+
+    @callback
+    def _on_access(self, event_type: str, attributes: dict[str, Any]) -> None:
+        self._trigger_event(event_type, attributes)
+        self.async_write_ha_state()

@@ -1,0 +1,116 @@
+"""A virtual terminal registers, punches, disconnects: devices, entities and events follow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import async_capture_events
+
+from custom_components.wac.const import DOMAIN, EVENT_ACCESS
+
+from .conftest import until
+
+ACCESS = "event.ai806_vt00001_access"
+LAST_USER = "sensor.ai806_vt00001_last_user"
+LAST_ACCESS = "sensor.ai806_vt00001_last_access"
+CONNECTED = "binary_sensor.ai806_vt00001_connected"
+
+
+async def test_registration_creates_device_and_entities(hass: HomeAssistant, hub, terminal):
+    await terminal("VT00001", modelname="AI806", firmware="ai806_v5.17")
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "VT00001")})
+    assert device is not None
+    assert (device.model, device.sw_version, device.serial_number) == (
+        "AI806",
+        "ai806_v5.17",
+        "VT00001",
+    )
+    assert hass.states.get(CONNECTED).state == STATE_ON
+    assert hass.states.get(ACCESS).state == STATE_UNKNOWN
+    assert hass.states.get(LAST_USER).state == STATE_UNKNOWN
+    counters = er.async_get(hass).async_get("sensor.ai806_vt00001_users")
+    assert counters is not None and counters.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_fresh_punch_fires_entity_and_bus_event(hass: HomeAssistant, hub, terminal):
+    vt = await terminal()
+    events = async_capture_events(hass, EVENT_ACCESS)
+    now = hub.session.now_local()
+    vt.punch(7, now, name="Alice", mode=1, inout=0)
+    await vt.wait_flushed()
+    await until(hass, lambda: events)
+    state = hass.states.get(ACCESS)
+    assert state.attributes["event_type"] == "access_granted"
+    assert state.attributes["enrollid"] == 7
+    assert state.attributes["name"] == "Alice"
+    assert state.attributes["verify_mode"] == "card"
+    assert state.attributes["inout"] == 0
+    assert state.attributes["event_code"] == 0
+    assert state.attributes["terminal_time"] == now.replace(tzinfo=hub.session.tz).isoformat()
+    assert "image" not in state.attributes
+    (event,) = events
+    assert event.data["backlog"] is False
+    assert event.data["sn"] == "VT00001"
+    assert event.data["event_type"] == "access_granted"
+    assert (
+        event.data["device_id"]
+        == dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "VT00001")}).id
+    )
+    assert hass.states.get(LAST_USER).state == "Alice"
+    punched = now.replace(tzinfo=hub.session.tz)
+    assert datetime.fromisoformat(hass.states.get(LAST_ACCESS).state) == punched
+
+
+async def test_stranger_is_denied(hass: HomeAssistant, hub, terminal):
+    vt = await terminal()
+    events = async_capture_events(hass, EVENT_ACCESS)
+    vt.punch(99999999, hub.session.now_local(), mode=8)
+    await vt.wait_flushed()
+    await until(hass, lambda: events)
+    assert hass.states.get(ACCESS).attributes["event_type"] == "access_denied"
+    assert events[0].data["event_type"] == "access_denied"
+    assert hass.states.get(LAST_USER).state == STATE_UNKNOWN
+
+
+async def test_backlog_fires_only_the_bus_event(hass: HomeAssistant, hub, terminal):
+    vt = await terminal()
+    events = async_capture_events(hass, EVENT_ACCESS)
+    old = hub.session.now_local() - timedelta(hours=3)
+    vt.punch(7, old, name="Alice")
+    vt.punch(8, old + timedelta(minutes=1), name="Bob")
+    await vt.wait_flushed()
+    await until(hass, lambda: len(events) == 2)
+    assert [e.data["backlog"] for e in events] == [True, True]
+    assert [e.data["name"] for e in events] == ["Alice", "Bob"]
+    assert hass.states.get(ACCESS).state == STATE_UNKNOWN
+    assert hass.states.get(LAST_USER).state == "Bob"
+
+
+async def test_every_record_fires_once(hass: HomeAssistant, hub, terminal):
+    """A batch re-sent after a lost ack is stored once, so it fires once."""
+    vt = await terminal()
+    events = async_capture_events(hass, EVENT_ACCESS)
+    record = vt.punch(7, hub.session.now_local(), name="Alice")
+    await vt.wait_flushed()
+    await until(hass, lambda: events)
+    vt.logs.append(record)  # the firmware sends the same record again
+    vt.punch(8, hub.session.now_local(), name="Bob")
+    await vt.wait_flushed()
+    await until(hass, lambda: len(events) >= 2)
+    assert [e.data["name"] for e in events] == ["Alice", "Bob"]
+
+
+async def test_disconnect_makes_entities_unavailable(hass: HomeAssistant, hub, terminal):
+    vt = await terminal()
+    await vt.stop()
+    await until(hass, lambda: not hub.states["VT00001"].online)
+    assert hass.states.get(ACCESS).state == STATE_UNAVAILABLE
+    assert hass.states.get(LAST_USER).state == STATE_UNAVAILABLE
+    assert hass.states.get(CONNECTED).state == STATE_OFF
+    vt.start()
+    await until(hass, lambda: hub.states["VT00001"].online)
+    assert hass.states.get(ACCESS).state == STATE_UNKNOWN
+    assert hass.states.get(CONNECTED).state == STATE_ON
