@@ -35,7 +35,7 @@ def arrival_counts(frame: pd.DataFrame, **first_last_options: Any) -> pd.DataFra
         require_columns(frame, ("time", "enrollid", "event"), "arrival_counts")
         frame = first_last(frame, **first_last_options)
     arrivals = frame["first_in"].dropna()
-    table = pd.crosstab(arrivals.dt.weekday, arrivals.dt.hour)
+    table = pd.crosstab(arrivals.dt.day_of_week, arrivals.dt.hour)
     table = table.reindex(index=range(7), columns=range(24), fill_value=0).astype("int64")
     table.index = pd.Index(WEEKDAYS, name="weekday")
     table.columns = pd.Index(range(24), name="hour")

@@ -85,7 +85,11 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
             bool(not pd.isna(late) and late > zero), bool(not pd.isna(early) and early > zero),
         ))  # fmt: skip
     unit = f"datetime64[us, {tz}]" if tz is not None else "datetime64[us]"
-    extra = pd.DataFrame.from_records(rows, columns=list(SCHEDULE_COLUMNS), index=days.index)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(SCHEDULE_COLUMNS)
+    extra = {
+        name: pd.Series(list(values), index=days.index, dtype=object)
+        for name, values in zip(SCHEDULE_COLUMNS, columns, strict=True)
+    }
     out = days.drop(columns=[c for c in SCHEDULE_COLUMNS if c in days.columns]).copy()
     out["shift"] = extra["shift"].astype("string")
     for column in ("shift_start", "shift_end"):

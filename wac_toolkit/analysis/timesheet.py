@@ -7,6 +7,7 @@ same numbers as those functions, never a second computation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ TIMESHEET_COLUMNS = (
 )  # fmt: skip
 """Columns of :func:`timesheet`, in order."""
 
+_MONTH_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _DURATIONS = ("worked", "breaks", "late", "early_leave", "overtime")
 
 
@@ -38,8 +40,10 @@ def month_bounds(month: str | date | pd.Timestamp | pd.Period) -> tuple[date, da
     """
     import pandas as pd
 
+    if isinstance(month, str) and not _MONTH_RE.match(month.strip()):
+        raise ValueError(f"month must be like '2025-03', not {month!r}")
     try:
-        period = pd.Period(month, freq="M")
+        period = pd.Period(month.strip() if isinstance(month, str) else month, freq="M")
     except (ValueError, TypeError) as exc:
         raise ValueError(f"month must be like '2025-03', not {month!r}") from exc
     return period.start_time.date(), period.end_time.date()
