@@ -154,13 +154,11 @@ class WacHub:
 
     @callback
     def _register_device(self, sn: str, info: DeviceInfo | None) -> None:
-        connections = set()
-        if info is not None and info.mac:
-            connections.add((dr.CONNECTION_NETWORK_MAC, dr.format_mac(info.mac.replace("-", ":"))))
+        # Keyed by serial number only: clone firmware reports the same MAC on many terminals,
+        # and the registry would merge devices sharing a connection.
         dr.async_get(self.hass).async_get_or_create(
             config_entry_id=self.entry.entry_id,
             identifiers={(DOMAIN, sn)},
-            connections=connections,
             manufacturer=MANUFACTURER,
             model=info.modelname if info else None,
             sw_version=info.firmware if info else None,

@@ -1,0 +1,135 @@
+"""Actions change the virtual terminal's own user table; failures come back translated."""
+
+from __future__ import annotations
+
+import pytest
+import voluptuous as vol
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+
+from custom_components.wac.const import DOMAIN
+from wac_toolkit import VirtualTerminal
+
+from .conftest import until
+
+
+def device_id(hass: HomeAssistant, sn: str) -> str:
+    return dr.async_get(hass).async_get_device(identifiers={(DOMAIN, sn)}).id
+
+
+async def call(hass: HomeAssistant, service: str, **data):
+    return await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=True
+    )
+
+
+async def test_set_user_info_writes_the_terminal(hass: HomeAssistant, hub, terminal):
+    vt = await terminal("VT00001")
+    response = await call(
+        hass,
+        "set_user_info",
+        device_id=device_id(hass, "VT00001"),
+        enrollid=7,
+        name="Alice",
+        backupnum="10",
+        record="1234",
+    )
+    assert vt.users[7].name == "Alice"
+    assert vt.users[7].credentials == {10: 1234}  # a PIN travels as a JSON number
+    assert response["VT00001"]["result"] is True
+    assert response["VT00001"]["ret"] == "setuserinfo"
+
+
+async def test_card_keeps_leading_zeros_on_two_terminals(hass: HomeAssistant, hub, terminal):
+    """Two terminals (virtual ones report the same MAC) stay two devices."""
+    one, two = await terminal("VT00001"), await terminal("VT00002")
+    response = await call(
+        hass,
+        "set_user_info",
+        device_id=[device_id(hass, "VT00001"), device_id(hass, "VT00002")],
+        enrollid=8,
+        name="Bob",
+        backupnum=11,
+        record="0012345",
+    )
+    assert one.users[8].credentials == two.users[8].credentials == {11: "0012345"}
+    assert set(response) == {"VT00001", "VT00002"}
+
+
+async def test_delete_user_removes_it(hass: HomeAssistant, hub, terminal):
+    vt = await terminal("VT00001")
+    target = device_id(hass, "VT00001")
+    await call(hass, "set_user_info", device_id=target, enrollid=7, backupnum=10, record="1")
+    assert 7 in vt.users
+    response = await call(hass, "delete_user", device_id=target, enrollid=7)
+    assert 7 not in vt.users
+    assert vt.received[-1] == {"cmd": "deleteuser", "enrollid": 7, "backupnum": 13}
+    assert response["VT00001"]["result"] is True
+
+
+async def test_offline_terminal_translated(hass: HomeAssistant, hub, terminal):
+    vt = await terminal("VT00001")
+    await vt.stop()
+    await until(hass, lambda: not hub.states["VT00001"].online)
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "delete_user", device_id=device_id(hass, "VT00001"), enrollid=7)
+    assert err.value.translation_key == "terminal_offline"
+    assert str(err.value) == "Terminal VT00001 is not connected, so deleteuser was not sent"
+
+
+async def test_terminal_says_no_translated(hass: HomeAssistant, hub, terminal):
+    vt = await terminal("VT00001", refuse={"setuserinfo"})
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass,
+            "set_user_info",
+            device_id=device_id(hass, "VT00001"),
+            enrollid=7,
+            backupnum=10,
+            record="1234",
+        )
+    assert err.value.translation_key == "terminal_refused"
+    assert str(err.value) == "Terminal VT00001 refused setuserinfo (reason: 1)"
+    assert 7 not in vt.users
+
+
+async def test_timeout_translated(hass: HomeAssistant, hub, terminal):
+    hub.session.gateway.command_timeout = 0.3  # applies to connections made from now on
+    await terminal("VT00001", ignore={"deleteuser"})
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "delete_user", device_id=device_id(hass, "VT00001"), enrollid=7)
+    assert err.value.translation_key == "command_timeout"
+    assert str(err.value) == "Terminal VT00001 did not answer deleteuser within 0.3 s"
+
+
+async def test_open_door_sends_opendoor(hass: HomeAssistant, hub, terminal):
+    vt = await terminal("VT00001", refuse={"opendoor"})
+    with pytest.raises(HomeAssistantError, match="refused opendoor"):
+        await call(hass, "open_door", device_id=device_id(hass, "VT00001"), doornum=2)
+    assert vt.received[-1] == {"cmd": "opendoor", "doornum": 2}
+
+
+@pytest.mark.skipif(
+    "opendoor" not in VirtualTerminal.handlers, reason="the virtual terminal has no opendoor yet"
+)
+async def test_open_door_succeeds(hass: HomeAssistant, hub, terminal):
+    await terminal("VT00001")
+    response = await call(hass, "open_door", device_id=device_id(hass, "VT00001"))
+    assert response["VT00001"]["result"] is True
+
+
+async def test_not_a_wac_device(hass: HomeAssistant, hub):
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "delete_user", device_id="no-such-device", enrollid=7)
+    assert err.value.translation_key == "invalid_device"
+
+
+async def test_schema_rejects_bad_input(hass: HomeAssistant, hub, terminal):
+    vt = await terminal("VT00001")
+    target = device_id(hass, "VT00001")
+    with pytest.raises(vol.Invalid):
+        await call(hass, "set_user_info", device_id=target, enrollid=0, backupnum=10, record="1")
+    with pytest.raises(vol.Invalid):
+        await call(hass, "set_user_info", device_id=target, enrollid=7, backupnum=99, record="1")
+    assert vt.received == []
