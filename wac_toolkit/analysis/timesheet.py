@@ -96,7 +96,7 @@ def timesheet(
         merged["shift"] = pd.Series(pd.NA, index=merged.index, dtype="string")
     merged["punches"] = merged["punches"].fillna(0).astype("int64")
     merged["hours"] = merged["worked"] / pd.Timedelta(hours=1)
-    merged["missing_punch"] = merged["missing_punch"].fillna(False).astype(bool)
+    merged["missing_punch"] = merged["missing_punch"].astype("boolean").fillna(False).astype(bool)
     out = merged[list(TIMESHEET_COLUMNS)]
     return out.sort_values(["enrollid", "workday"], kind="stable").reset_index(drop=True)
 
