@@ -65,6 +65,8 @@ class BackgroundLoop:
         try:
             return future.result(timeout)
         except concurrent.futures.TimeoutError:
+            if future.done():  # the coroutine's own TimeoutError (CommandTimeout): pass it on
+                raise
             future.cancel()
             raise WacClientError(f"no result within {timeout} s") from None
 
