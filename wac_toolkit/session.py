@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from .access import on_sendpin, on_sendqrcode
 from .errors import FrameError, StoreError, WacError
 from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
 from .net.gateway import Gateway
 from .net.peer import Peer
 from .protocol.handlers import ack, fail, parse_sendlog, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
+from .roster import Roster
+from .session_commands import SessionCommands
 from .store.base import LogQuery
 from .store.sqlite import SQLiteStore
 
@@ -77,7 +80,7 @@ def resolve_tz(tz: str | tzinfo | None) -> tzinfo:
     return tz
 
 
-class Session:
+class Session(SessionCommands):
     """The toolkit's one entry point.
 
     Args:
@@ -135,6 +138,8 @@ class Session:
         self._subscribers: list[Callable[[Event], Any]] = []
         self._started = False
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.roster = Roster(self)
+        """People and their durable sync to terminals (:mod:`wac_toolkit.roster`)."""
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -160,6 +165,7 @@ class Session:
 
     async def stop(self) -> None:
         """Close every terminal connection, stop listening, and flush the store."""
+        await self.roster.stop()
         if self._started:
             await self.gateway.stop()
             self._started = False
@@ -421,6 +427,8 @@ class Session:
         "reg": _on_reg,
         "sendlog": _on_sendlog,
         "senduser": _on_senduser,
+        "sendqrcode": on_sendqrcode,
+        "sendpin": on_sendpin,
     }
 
 

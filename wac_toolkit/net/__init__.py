@@ -4,5 +4,15 @@ virtual terminals that dial in."""
 from .gateway import Gateway
 from .peer import Peer
 from .terminal import Quirks, VirtualTerminal, VirtualUser, run_fleet
+from .terminal_commands import TerminalState, state as terminal_state
 
-__all__ = ["Gateway", "Peer", "Quirks", "VirtualTerminal", "VirtualUser", "run_fleet"]
+__all__ = [
+    "Gateway",
+    "Peer",
+    "Quirks",
+    "TerminalState",
+    "VirtualTerminal",
+    "VirtualUser",
+    "run_fleet",
+    "terminal_state",
+]

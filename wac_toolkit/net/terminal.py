@@ -74,6 +74,7 @@ class VirtualTerminal:
         refuse: commands answered ``result: false``.
         ignore: commands never answered (for timeout tests).
         seed: seeds the random drops.
+        paging, page_size: how paged replies count and how many records a page holds.
     """
 
     handlers: dict[str, TerminalHandler] = {}
@@ -95,6 +96,8 @@ class VirtualTerminal:
         reply_timeout: float = 10.0,
         reconnect_delay: float = 0.05,
         clock: Callable[[], datetime] = datetime.now,
+        paging: str = "total",
+        page_size: int = 40,
     ) -> None:
         self.url = url
         self.sn = sn
@@ -109,6 +112,10 @@ class VirtualTerminal:
         self.reply_timeout = reply_timeout
         self.reconnect_delay = reconnect_delay
         self.clock = clock
+        self.paging = paging
+        """``"total"``: ``count`` is the total; ``"page"``: the page size, ending with an empty
+        page; ``"endless"``: a firmware bug that never ends (see terminal_commands)."""
+        self.page_size = page_size
         self.users: dict[int, VirtualUser] = {}
         self.logs: list[LogRecord] = []
         self.acked = 0
