@@ -9,6 +9,7 @@ time worked is overtime.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .filters import require_columns
@@ -26,12 +27,25 @@ SCHEDULE_COLUMNS = (
 """Columns :func:`against_schedule` adds to the per-day frame."""
 
 
-def _pick(options: tuple[Shift, ...], first_in: Any, day: Any, tz: Any) -> Shift:
+class _Bounds(dict[tuple[Shift, date], tuple[Any, Any]]):
+    """Shift bounds per (shift, day), placed in the zone once: a month has few of them."""
+
+    def __init__(self, tz: Any) -> None:
+        super().__init__()
+        self.tz = tz
+
+    def __missing__(self, key: tuple[Shift, date]) -> tuple[Any, Any]:
+        shift, day = key
+        self[key] = value = shift.bounds(day, self.tz)
+        return value
+
+
+def _pick(options: tuple[Shift, ...], first_in: Any, day: date, bounds: _Bounds) -> Shift:
     import pandas as pd
 
     if len(options) == 1 or pd.isna(first_in):
         return options[0]
-    return min(options, key=lambda s: abs(s.bounds(day, tz)[0] - first_in))
+    return min(options, key=lambda s: abs(bounds[s, day][0] - first_in))
 
 
 def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
@@ -55,47 +69,55 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
     if not isinstance(schedule, Schedule):
         raise TypeError(f"schedule must be a Schedule, got {type(schedule).__name__}")
     tz = days["first_in"].dt.tz
-    zero = pd.Timedelta(0)
-    rows: list[tuple[Any, ...]] = []
-    for enrollid, day, first_in, last_out, worked in zip(
-        days["enrollid"],
-        days["workday"],
-        days["first_in"],
-        days["last_out"],
-        days["worked"],
-        strict=True,
+    bounds = _Bounds(tz)
+    offered: dict[tuple[date, int | None], tuple[Shift, ...]] = {}
+    picked: list[Shift | None] = []
+    for enrollid, day, first_in in zip(
+        days["enrollid"], days["workday"], days["first_in"], strict=True
     ):
-        options = schedule.shifts_on(day, enrollid)
-        if not options:
-            rows.append((pd.NA, pd.NaT, pd.NaT, zero, zero, zero, worked, False, False))
-            continue
-        shift = _pick(options, first_in, day.date(), tz)
-        start, end = shift.bounds(day.date(), tz)
-        expected = (end - start) - shift.unpaid_break
-        late = first_in - start if not pd.isna(first_in) else pd.NaT
-        if not pd.isna(late) and late <= shift.grace:
-            late = zero
-        leave_grace = shift.grace if shift.leave_grace is None else shift.leave_grace
-        early = end - last_out if not pd.isna(last_out) else pd.NaT
-        if not pd.isna(early) and early <= leave_grace:
-            early = zero
-        overtime = max(worked - expected, zero)
-        rows.append((
-            shift.name, start, end, expected, late, early, overtime,
-            bool(not pd.isna(late) and late > zero), bool(not pd.isna(early) and early > zero),
-        ))  # fmt: skip
+        person = int(enrollid) if int(enrollid) in schedule.assign else None
+        key = (day.date(), person)
+        if key not in offered:
+            offered[key] = schedule.shifts_on(key[0], person)
+        options = offered[key]
+        picked.append(_pick(options, first_in, key[0], bounds) if options else None)
+
+    # Per-row choices are made; the arithmetic is done on whole columns.
+    index = days.index
     unit = f"datetime64[us, {tz}]" if tz is not None else "datetime64[us]"
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(SCHEDULE_COLUMNS)
-    extra = {
-        name: pd.Series(list(values), index=days.index, dtype=object)
-        for name, values in zip(SCHEDULE_COLUMNS, columns, strict=True)
-    }
+
+    def column(values: list[Any], dtype: str) -> pd.Series:
+        return pd.Series(pd.array(values, dtype=object), index=index).astype(dtype)
+
+    places = [
+        bounds[s, d.date()] if s else (pd.NaT, pd.NaT)
+        for s, d in zip(picked, days["workday"], strict=True)
+    ]
+    start = pd.to_datetime(pd.Series([p[0] for p in places], index=index, dtype=object), utc=True)
+    end = pd.to_datetime(pd.Series([p[1] for p in places], index=index, dtype=object), utc=True)
+    start, end = start.dt.tz_convert(tz).astype(unit), end.dt.tz_convert(tz).astype(unit)
+    zero = pd.Timedelta(0)
+    has_shift = pd.Series([s is not None for s in picked], index=index, dtype=bool)
+    unpaid = column([s.unpaid_break if s else zero for s in picked], "timedelta64[us]")
+    grace = column([s.grace if s else zero for s in picked], "timedelta64[us]")
+    leave_grace = column(
+        [(s.grace if s.leave_grace is None else s.leave_grace) if s else zero for s in picked],
+        "timedelta64[us]",
+    )
+    expected = ((end - start) - unpaid).where(has_shift, zero).astype("timedelta64[us]")
+    late = days["first_in"] - start
+    late = late.where(~(late <= grace), zero).where(has_shift, zero)
+    early = end - days["last_out"]
+    early = early.where(~(early <= leave_grace), zero).where(has_shift, zero)
+    overtime = (days["worked"] - expected).clip(lower=zero)
+
     out = days.drop(columns=[c for c in SCHEDULE_COLUMNS if c in days.columns]).copy()
-    out["shift"] = extra["shift"].astype("string")
-    for column in ("shift_start", "shift_end"):
-        out[column] = pd.to_datetime(extra[column], utc=True).dt.tz_convert(tz).astype(unit)
-    for column in ("expected", "late", "early_leave", "overtime"):
-        out[column] = pd.to_timedelta(extra[column]).astype("timedelta64[us]")
-    out["is_late"] = extra["is_late"].astype(bool)
-    out["left_early"] = extra["left_early"].astype(bool)
+    out["shift"] = pd.Series([s.name if s else pd.NA for s in picked], index=index, dtype="string")
+    out["shift_start"], out["shift_end"] = start, end
+    out["expected"] = expected
+    out["late"] = late.astype("timedelta64[us]")
+    out["early_leave"] = early.astype("timedelta64[us]")
+    out["overtime"] = overtime.astype("timedelta64[us]")
+    out["is_late"] = (late > zero).fillna(False).astype(bool)
+    out["left_early"] = (early > zero).fillna(False).astype(bool)
     return out
