@@ -376,7 +376,10 @@ class SQLiteStore:
                     future.set_exception(error)
             return
         for (_, future), result in zip(batch, results, strict=True):
-            future.set_result(result)
+            try:
+                future.set_result(result)
+            except concurrent.futures.InvalidStateError:
+                pass  # the caller was cancelled (its connection closed); the row is stored
 
 
 class _Reader:
