@@ -16,16 +16,18 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
-from wac_toolkit.errors import CommandTimeout, DeviceError, QueueFull, TerminalOffline, WacError
+from wac_toolkit.errors import WacError
 from wac_toolkit.session import Session
 
 from .const import DOMAIN
+from .errors import translate_error
 
 __all__ = [
     "SERVICE_DELETE_USER",
+    "SERVICE_ENABLE_USER",
     "SERVICE_OPEN_DOOR",
     "SERVICE_SET_USER_INFO",
     "async_setup_services",
@@ -36,6 +38,7 @@ _LOGGER = logging.getLogger(__name__)
 SERVICE_SET_USER_INFO = "set_user_info"
 SERVICE_DELETE_USER = "delete_user"
 SERVICE_OPEN_DOOR = "open_door"
+SERVICE_ENABLE_USER = "enable_user"
 
 ATTR_ENROLLID = "enrollid"
 ATTR_NAME = "name"
@@ -43,6 +46,7 @@ ATTR_BACKUPNUM = "backupnum"
 ATTR_RECORD = "record"
 ATTR_ADMIN = "admin"
 ATTR_DOORNUM = "doornum"
+ATTR_ENABLED = "enabled"
 
 BACKUPNUMS = (*range(10), 10, 11, *range(20, 28), 40, 41, 50)
 """Credential slots: fingerprints 0-9, password 10, card 11, faces 20-27, palms 40-41, photo 50."""
@@ -77,8 +81,16 @@ OPEN_DOOR_SCHEMA = vol.Schema(
         vol.Optional(ATTR_DOORNUM): vol.All(vol.Coerce(int), vol.Range(min=1, max=4)),
     }
 )
+ENABLE_USER_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): _DEVICES,
+        vol.Required(ATTR_ENROLLID): _ENROLLID,
+        vol.Required(ATTR_ENABLED): cv.boolean,
+    }
+)
 
-Command = Callable[[Session, str], Awaitable[dict[str, Any]]]
+Command = Callable[[Session, str], Awaitable[Any]]
+"""Sends one command to terminal ``sn``; returns its reply (a dict or a typed result)."""
 
 
 @callback
@@ -96,7 +108,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 data[ATTR_ENROLLID],
                 data[ATTR_NAME],
                 data[ATTR_BACKUPNUM],
-                _record(data[ATTR_RECORD], data[ATTR_BACKUPNUM]),
+                data[ATTR_RECORD],  # PIN and card go out as numbers unless zero-padded
                 admin=data[ATTR_ADMIN],
             )
 
@@ -113,30 +125,28 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def open_door(call: ServiceCall) -> ServiceResponse:
         doornum = call.data.get(ATTR_DOORNUM)
 
-        async def run(session: Session, sn: str) -> dict[str, Any]:
-            typed = getattr(session, "open_door", None)
-            if typed is not None:
-                return await typed(sn, doornum)
-            fields = {} if doornum is None else {"doornum": doornum}
-            return await session.command(sn, "opendoor", fields)
+        async def run(session: Session, sn: str) -> Any:
+            return await session.open_door(sn, doornum)
 
         return await _run_on_devices(hass, call, "opendoor", run)
+
+    async def enable_user(call: ServiceCall) -> ServiceResponse:
+        data = call.data
+
+        async def run(session: Session, sn: str) -> Any:
+            return await session.enable_user(sn, data[ATTR_ENROLLID], data[ATTR_ENABLED])
+
+        return await _run_on_devices(hass, call, "enableuser", run)
 
     for name, handler, schema in (
         (SERVICE_SET_USER_INFO, set_user_info, SET_USER_INFO_SCHEMA),
         (SERVICE_DELETE_USER, delete_user, DELETE_USER_SCHEMA),
         (SERVICE_OPEN_DOOR, open_door, OPEN_DOOR_SCHEMA),
+        (SERVICE_ENABLE_USER, enable_user, ENABLE_USER_SCHEMA),
     ):
         hass.services.async_register(
             DOMAIN, name, handler, schema=schema, supports_response=SupportsResponse.OPTIONAL
         )
-
-
-def _record(record: str, backupnum: int) -> str | int:
-    """PIN and card travel as numbers when they are plain digits (the documented form)."""
-    if backupnum in (10, 11) and record.isdigit() and not record.startswith("0"):
-        return int(record)
-    return record
 
 
 def _targets(hass: HomeAssistant, device_ids: list[str]) -> list[tuple[Session, str]]:
@@ -172,38 +182,10 @@ async def _run_on_devices(
     """Run ``run`` on each targeted terminal in turn; the response maps sn to its reply."""
     replies: dict[str, Any] = {}
     for session, sn in _targets(hass, call.data[ATTR_DEVICE_ID]):
-        placeholders = {"sn": sn, "cmd": cmd}
         try:
-            replies[sn] = await run(session, sn)
-        except TerminalOffline as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="terminal_offline",
-                translation_placeholders=placeholders,
-            ) from err
-        except DeviceError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="terminal_refused",
-                translation_placeholders={**placeholders, "reason": str(err.reason)},
-            ) from err
-        except CommandTimeout as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_timeout",
-                translation_placeholders={**placeholders, "timeout": f"{err.timeout:g}"},
-            ) from err
-        except QueueFull as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="queue_full",
-                translation_placeholders=placeholders,
-            ) from err
+            result = await run(session, sn)
         except WacError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_failed",
-                translation_placeholders={**placeholders, "error": str(err)},
-            ) from err
+            raise translate_error(err, sn, cmd) from err
+        replies[sn] = result if isinstance(result, dict) else dict(result.reply)
         _LOGGER.debug("terminal %s answered %s", sn, cmd)
     return replies

@@ -9,7 +9,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 
 from custom_components.wac.const import DOMAIN
-from wac_toolkit import VirtualTerminal
+from wac_toolkit.net.terminal_commands import state as terminal_state
 
 from .conftest import until
 
@@ -110,12 +110,21 @@ async def test_open_door_sends_opendoor(hass: HomeAssistant, hub, terminal):
     assert vt.received[-1] == {"cmd": "opendoor", "doornum": 2}
 
 
-@pytest.mark.skipif(
-    "opendoor" not in VirtualTerminal.handlers, reason="the virtual terminal has no opendoor yet"
-)
-async def test_open_door_succeeds(hass: HomeAssistant, hub, terminal):
-    await terminal("VT00001")
-    response = await call(hass, "open_door", device_id=device_id(hass, "VT00001"))
+async def test_open_door_opens_it(hass: HomeAssistant, hub, terminal):
+    vt = await terminal("VT00001")
+    response = await call(hass, "open_door", device_id=device_id(hass, "VT00001"), doornum=1)
+    assert terminal_state(vt).opened == [1]
+    assert response["VT00001"]["result"] is True
+
+
+async def test_enable_user_for_guest_access(hass: HomeAssistant, hub, terminal):
+    vt = await terminal("VT00001")
+    target = device_id(hass, "VT00001")
+    await call(hass, "set_user_info", device_id=target, enrollid=9, backupnum=11, record="4711")
+    await call(hass, "enable_user", device_id=target, enrollid=9, enabled=False)
+    assert vt.users[9].enabled is False
+    response = await call(hass, "enable_user", device_id=target, enrollid=9, enabled=True)
+    assert vt.users[9].enabled is True
     assert response["VT00001"]["result"] is True
 
 

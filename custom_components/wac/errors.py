@@ -1,0 +1,37 @@
+"""Toolkit errors turned into translated Home Assistant errors, in one place."""
+
+from __future__ import annotations
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from wac_toolkit.errors import CommandTimeout, DeviceError, QueueFull, TerminalOffline, WacError
+
+from .const import DOMAIN
+
+__all__ = ["translate_error"]
+
+
+def translate_error(err: WacError, sn: str, cmd: str) -> HomeAssistantError:
+    """The error to raise for ``err`` from terminal ``sn`` while sending ``cmd``.
+
+    An offline terminal is the caller's mistake (``ServiceValidationError``); a refusal, a
+    timeout or a full queue is the terminal's (``HomeAssistantError``).
+    """
+    placeholders = {"sn": sn, "cmd": cmd}
+    if isinstance(err, TerminalOffline):
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="terminal_offline",
+            translation_placeholders=placeholders,
+        )
+    if isinstance(err, DeviceError):
+        key, placeholders["reason"] = "terminal_refused", str(err.reason)
+    elif isinstance(err, CommandTimeout):
+        key, placeholders["timeout"] = "command_timeout", f"{err.timeout:g}"
+    elif isinstance(err, QueueFull):
+        key = "queue_full"
+    else:
+        key, placeholders["error"] = "command_failed", str(err)
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
