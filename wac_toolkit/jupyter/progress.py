@@ -74,6 +74,8 @@ def run_with_progress(
                 result = future.result(timeout=poll)
                 break
             except concurrent.futures.TimeoutError:
+                if future.done():  # the coroutine itself timed out (CommandTimeout)
+                    raise
                 with lock:
                     done, total = state
                 bar.update(done, total)

@@ -17,7 +17,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from ..errors import WacClientError
+from ..errors import WacClientError, WacError
 from ..session import Session
 from ..sync import SessionSync
 
@@ -97,7 +97,9 @@ class Runtime:
         assert self._loop is not None
         try:
             return self._loop.run_until_complete(asyncio.wait_for(coro, timeout))
-        except TimeoutError:
+        except TimeoutError as exc:
+            if isinstance(exc, WacError):  # CommandTimeout from the terminal: keep it
+                raise
             raise WacClientError(f"no result within {timeout} s") from None
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:

@@ -54,6 +54,7 @@ MODULES: tuple[str, ...] = (
     "simulate",
     "punch",
     "setusers",
+    "panels",
 )
 """Subcommand modules in this package, in the order the overview lists them."""
 

@@ -1,0 +1,371 @@
+"""``%wac`` on a real IPython shell, against a real gateway and real virtual terminals."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from wac_toolkit import Session
+from wac_toolkit.jupyter.commands import registry
+from wac_toolkit.jupyter.runtime import Runtime
+from wac_toolkit.protocol.models import BackupNum
+
+from .conftest import cell, magics, usage_error
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    """Wait for something the gateway thread will make true."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def fleet(ip: InteractiveShell):
+    """A started gateway with two simulated terminals (VT00000, VT00001), 3 people each."""
+    cell(ip, "%wac start")
+    cell(ip, "%wac simulate 2 --people 3")
+    return magics(ip).fleet
+
+
+# -- the extension ------------------------------------------------------------------------------
+
+
+def test_load_is_quiet_and_overview_lists_every_subcommand(ip, capsys):
+    ip.run_line_magic("unload_ext", "wac_toolkit")
+    capsys.readouterr()
+    ip.run_line_magic("load_ext", "wac_toolkit")
+    assert capsys.readouterr().out == ""
+    assert cell(ip, "%wac") is None
+    out = capsys.readouterr().out
+    for name in registry():
+        assert f"  {name} " in out
+
+
+def test_help_per_subcommand_prints_and_keeps_the_kernel(ip, capsys):
+    for name in registry():
+        assert cell(ip, f"%wac {name} --help") is None
+        assert f"usage: %wac {name}" in capsys.readouterr().out
+
+
+def test_usage_mistakes_are_one_line(ip):
+    assert "did you mean 'setuser'" in usage_error(ip, "%wac setusr X 1 a")
+    assert "unrecognized arguments: --bogus" in usage_error(ip, "%wac start --bogus")
+    assert "invalid int value" in usage_error(ip, "%wac deleteuser VT1 seven")
+    assert "No closing quotation" in usage_error(ip, "%wac setuser VT1 1 'Ann")
+    assert "line magic" in usage_error(ip, "%%wac logs\n1,a\n")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "%wac status",
+        "%wac devices",
+        "%wac logs",
+        "%wac setuser VT00000 1 Ann --pin 1234",
+        "%wac deleteuser VT00000 1",
+        "%wac opendoor VT00000",
+        "%wac users VT00000",
+        "%wac pull-logs VT00000",
+        "%wac simulate 1",
+        "%wac punch VT00000 1",
+        "%wac dashboard",
+        "%wac userform",
+    ],
+)
+def test_every_command_needs_a_gateway(ip, line):
+    assert usage_error(ip, line) == "no gateway running; start one with %wac start"
+
+
+# -- start / stop / config -------------------------------------------------------------------
+
+
+def test_start_uses_config_and_is_idempotent(ip, tmp_path, capsys):
+    cell(ip, "gw = %wac start")
+    gw = ip.user_ns["gw"]
+    assert isinstance(gw, Runtime)
+    assert gw.port > 0 and gw.options.db == str(tmp_path / "wac.sqlite")
+    assert gw.options.command_timeout == 2.0 and str(gw.session.tz) == "Europe/Berlin"
+    assert cell(ip, "%wac start") is gw
+    assert "already running" in capsys.readouterr().out
+    other = cell(ip, f"%wac start --db {tmp_path / 'other.sqlite'}")
+    assert other is not gw and not gw.alive and other.alive
+    assert "1 of" not in repr(other) and "0 of 0 terminals online" in repr(other)
+
+
+def test_start_errors_are_one_line(ip):
+    assert "unknown time zone" in usage_error(ip, "%wac start --tz Mars/Olympus")
+    assert "--port must be" in usage_error(ip, "%wac start --port 70000")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert "address" in usage_error(ip, f"%wac start --port {port}").lower()
+    assert magics(ip).runtime is None
+
+
+def test_stop_stops_fleet_and_gateway(ip, fleet, capsys):
+    runtime = magics(ip).runtime
+    terminals = list(fleet.terminals.values())
+    cell(ip, "%wac stop")
+    assert "gateway stopped" in capsys.readouterr().out
+    assert not runtime.alive and all(t.peer is None for t in terminals)
+    cell(ip, "%wac stop")
+    assert "no gateway was running" in capsys.readouterr().out
+
+
+def test_unload_stops_the_gateway(ip):
+    runtime = cell(ip, "%wac start")
+    ip.run_line_magic("unload_ext", "wac_toolkit")
+    assert not runtime.alive
+    ip.run_line_magic("load_ext", "wac_toolkit")
+
+
+def test_short_errors_off_shows_the_real_exception(ip):
+    cell(ip, "%config Wac.short_errors = False")
+    try:
+        cell(ip, "%wac start")
+        result = ip.run_cell("%wac logs --since notadate")
+        assert isinstance(result.error_in_exec, ValueError)
+    finally:
+        cell(ip, "%config Wac.short_errors = True")
+
+
+# -- status, devices, logs -------------------------------------------------------------------
+
+
+def test_status_and_devices(ip, fleet):
+    assert "2 of 2 terminals online, 2 simulated" in repr(cell(ip, "%wac status"))
+    devices = cell(ip, "%wac devices")
+    assert list(devices["sn"]) == ["VT00000", "VT00001"]
+    assert devices["sn"].dtype == "category" and devices["online"].all()
+    assert str(devices["last_seen"].dtype) == "datetime64[us, UTC]"
+    ip.run_cell("%wac simulate --stop")
+    wait_for(lambda: not any(t.online for t in magics(ip).runtime.session.terminals()))
+    assert len(cell(ip, "%wac devices --online")) == 0
+    assert len(cell(ip, "%wac devices")) == 2
+
+
+def test_logs_assign_a_typed_frame_with_filters(ip):
+    cell(ip, "%wac start")
+    out = cell(ip, "%wac simulate 2 --people 4 --month 2025-08 --seed 3")
+    assert "punches for 2025-08 stored" in repr(out)
+    cell(ip, "df = %wac logs")
+    every = ip.user_ns["df"]
+    assert len(every) > 100
+    assert str(every["time"].dtype) == "datetime64[us, Europe/Berlin]"
+    assert every["enrollid"].dtype == "Int64" and every["sn"].dtype == "category"
+    week = cell(ip, "%wac logs --since 2025-08-04 --until 2025-08-09 --sn VT00001 --enrollid 3")
+    expected = every[
+        (every["sn"] == "VT00001")
+        & (every["enrollid"] == 3)
+        & (every["time"] >= pd.Timestamp("2025-08-04", tz="Europe/Berlin"))
+        & (every["time"] < pd.Timestamp("2025-08-09", tz="Europe/Berlin"))
+    ]
+    assert len(week) == len(expected) > 0
+    assert len(cell(ip, "%wac logs --tail 3")) == 3
+    assert "not a date" in usage_error(ip, "%wac logs --since yesterdayish")
+    again = cell(ip, "%wac simulate 2 --people 4 --month 2025-08 --seed 3")
+    assert "punches" in repr(again)
+    assert len(cell(ip, "%wac logs")) == len(every)  # the replay is not stored twice
+
+
+def test_punch_is_stored(ip, fleet):
+    out = cell(ip, "%wac punch VT00001 2 --time '2025-08-05 07:59:00' --out")
+    assert "VT00001: user 2 punched at 2025-08-05 07:59:00" == repr(out)
+    logs = cell(ip, "%wac logs --sn VT00001")
+    assert list(logs["direction"]) == ["out"] and list(logs["enrollid"]) == [2]
+    assert "not a simulated terminal" in usage_error(ip, "%wac punch VT00042 1")
+
+
+# -- users on terminals ----------------------------------------------------------------------
+
+
+def test_setuser_puts_credentials_on_the_terminal(ip, fleet, tmp_path):
+    template = tmp_path / "finger.tpl"
+    template.write_text(base64.b64encode(b"minutiae" * 20).decode())
+    photo = tmp_path / "face.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0jpeg bytes")
+    out = cell(
+        ip,
+        f"%wac setuser VT00000 7 'Ann Lee' --pin 0042 --card 99 --fingerprint {template} "
+        f"--finger 3 --photo {photo} --admin",
+    )
+    assert repr(out) == "VT00000: user 7 (Ann Lee) set: PIN, card, fingerprint, photo"
+    assert "0042" not in repr(out) and len(out.replies) == 4
+    user = fleet.terminals["VT00000"].users[7]
+    assert user.name == "Ann Lee" and user.admin == 1
+    assert set(user.credentials) == {10, 11, 3, 50}
+    assert user.credentials[3] == template.read_text()
+    assert base64.b64decode(user.credentials[50]) == photo.read_bytes()
+
+
+def test_setuser_errors(ip, fleet, tmp_path):
+    assert "nothing to set" in usage_error(ip, "%wac setuser VT00000 7 Ann")
+    assert "1 to 8 digits" in usage_error(ip, "%wac setuser VT00000 7 Ann --pin 12ab")
+    assert "digits only" in usage_error(ip, "%wac setuser VT00000 7 Ann --card 0x1F")
+    assert "positive" in usage_error(ip, "%wac setuser VT00000 0 Ann --pin 1")
+    assert "cannot read fingerprint" in usage_error(
+        ip, f"%wac setuser VT00000 7 Ann --fingerprint {tmp_path / 'missing'}"
+    )
+    message = usage_error(ip, "%wac setuser VT0001 7 Ann --pin 1234")
+    assert message == "unknown terminal 'VT0001'; did you mean VT00001? known: VT00000, VT00001"
+    fleet.terminals["VT00001"].refuse.add("setuserinfo")
+    assert usage_error(ip, "%wac setuser VT00001 7 Ann --pin 1234") == (
+        "terminal VT00001 refused 'setuserinfo': 1"
+    )
+    fleet.terminals["VT00001"].refuse.clear()
+    fleet.terminals["VT00001"].ignore.add("setuserinfo")
+    assert "did not answer 'setuserinfo' within 2 s" in usage_error(
+        ip, "%wac setuser VT00001 7 Ann --pin 1234"
+    )
+    assert 7 not in fleet.terminals["VT00000"].users
+
+
+def test_offline_terminal_is_one_line(ip, fleet):
+    runtime = magics(ip).runtime
+    runtime.run(fleet.terminals["VT00001"].stop())
+    wait_for(lambda: not runtime.session.terminal("VT00001").online)
+    message = usage_error(ip, "%wac setuser VT00001 7 Ann --pin 1234")
+    assert message.startswith("terminal VT00001 is offline")
+    assert usage_error(ip, "%wac deleteuser VT00001 1").startswith("terminal VT00001 is offline")
+
+
+def test_deleteuser(ip, fleet):
+    terminal = fleet.terminals["VT00000"]
+    assert repr(cell(ip, "%wac deleteuser VT00000 2 --backupnum 10")) == (
+        "VT00000: user 2 deleted (slot password)"
+    )
+    assert 10 not in terminal.users[2].credentials
+    assert repr(cell(ip, "%wac deleteuser VT00000 3")) == "VT00000: user 3 deleted (whole user)"
+    assert 3 not in terminal.users
+    assert "refused 'deleteuser'" in usage_error(ip, "%wac deleteuser VT00000 3 --all")
+    assert "not allowed with argument" in usage_error(
+        ip, "%wac deleteuser VT00000 1 --all --backupnum 10"
+    )
+
+
+def test_setusers_cell_batch(ip, fleet, capsys):
+    frame = cell(
+        ip,
+        "%%wac setusers VT00001\n"
+        "enrollid,name,pin,card,admin\n"
+        "# comment lines and blank lines are skipped\n"
+        "\n"
+        "20,Zed,1234,,\n"
+        "21,Yan,12x4,,\n"
+        "22,Xi,,5555,1\n"
+        "23,Nobody,,,\n",
+    )
+    assert "VT00001: 2 users set, 2 failed" in capsys.readouterr().out
+    assert list(frame["enrollid"]) == [20, 21, 22, 23]
+    assert list(frame["set"]) == ["PIN", "", "card", ""]
+    assert frame["error"].tolist()[1] == "a PIN is 1 to 8 digits"
+    users = fleet.terminals["VT00001"].users
+    assert users[20].credentials == {10: "1234"} or users[20].credentials == {10: 1234}
+    assert users[22].admin == 1 and 21 not in users and 23 not in users
+    assert "unknown CSV columns" in usage_error(ip, "%%wac setusers VT00001\nid,who\n1,a\n")
+    assert "%%wac setusers" in usage_error(ip, "%wac setusers VT00001")
+
+
+# -- commands from the catalogue (typed Session methods) -------------------------------------
+
+needs_typed = pytest.mark.skipif(
+    not hasattr(Session, "open_door"), reason="typed terminal commands not merged yet"
+)
+
+
+@needs_typed
+def test_opendoor(ip, fleet):
+    assert repr(cell(ip, "%wac opendoor VT00000")) == "VT00000: door opened"
+    assert repr(cell(ip, "%wac opendoor VT00000 --door 2")) == "VT00000: door 2 opened"
+    sent = [f for f in fleet.terminals["VT00000"].received if f["cmd"] == "opendoor"]
+    assert len(sent) == 2 and sent[1].get("doornum") == 2
+    assert "--door is 1..4" in usage_error(ip, "%wac opendoor VT00000 --door 9")
+    fleet.terminals["VT00000"].refuse.add("opendoor")
+    assert "refused 'opendoor'" in usage_error(ip, "%wac opendoor VT00000")
+
+
+@needs_typed
+def test_users_pages_from_the_terminal(ip, fleet, capsys):
+    users = cell(ip, "%wac users VT00000")
+    assert sorted(set(users["enrollid"])) == [1, 2, 3]
+    assert "record" not in users.columns
+    assert "VT00000 users:" in capsys.readouterr().err
+
+
+@needs_typed
+def test_pull_logs_into_the_store(ip, fleet):
+    from datetime import datetime
+
+    terminal = fleet.terminals["VT00000"]
+    for minute in range(5):  # records the gateway never got pushed
+        terminal.punch(2, datetime(2025, 7, 1, 8, minute))
+    terminal.acked = len(terminal.logs)
+    out = cell(ip, "%wac pull-logs VT00000 --all")
+    assert repr(out) == "VT00000: pulled all logs, 5 new records stored"
+    assert len(cell(ip, "%wac logs --sn VT00000 --until 2025-07-02")) == 5
+    assert "need --all" in usage_error(ip, "%wac pull-logs VT00000 --since 2025-07-01")
+
+
+# -- completion, widgets, loop modes ---------------------------------------------------------
+
+
+def complete(ip: InteractiveShell, line: str) -> list[str]:
+    from IPython.core.completer import provisionalcompleter
+
+    with provisionalcompleter():
+        return sorted({c.text for c in ip.Completer.completions(line, len(line))})
+
+
+def test_tab_completion(ip, fleet):
+    assert complete(ip, "%wac se") == ["setuser", "setusers"]
+    assert complete(ip, "%wac setuser VT") == ["VT00000", "VT00001"]
+    assert complete(ip, "%wac setuser VT00001") == ["VT00001"]
+    assert complete(ip, "%wac logs --s") == ["--since", "--sn"]
+    assert complete(ip, "%%wac setusers V") == ["VT00000", "VT00001"]
+    assert "setuser" not in complete(ip, "x = se")
+
+
+def test_panels_come_from_magics(ip, fleet):
+    from wac_toolkit.jupyter.widgets import Dashboard, UserForm
+
+    dash = cell(ip, "%wac dashboard --feed 5")
+    form = cell(ip, "%wac userform")
+    assert isinstance(dash, Dashboard) and isinstance(form, UserForm)
+    assert "2 of 2 terminals online" in dash.counts.value
+    assert form.terminal.options == ("VT00000", "VT00001")
+    dash.close()
+    form.close()
+
+
+def test_kernel_loop_mode(ip):
+    runtime = cell(ip, "%wac start --loop kernel")
+    assert runtime.options.loop == "kernel" and "kernel loop" in repr(runtime)
+    cell(ip, "%wac simulate 1 --people 2")
+    assert repr(cell(ip, "%wac setuser VT00000 5 Eve --pin 55")).endswith("set: PIN")
+    assert magics(ip).fleet.terminals["VT00000"].users[5].name == "Eve"
+    cell(ip, "%wac stop")
+    assert not runtime.alive
+
+
+def test_fixture_data_is_real(tmp_path: Path):
+    """The month generator is deterministic, so notebooks show the same numbers every run."""
+    from datetime import date
+
+    from wac_toolkit.jupyter.fleet import month_of_punches
+
+    first = list(month_of_punches(date(2025, 8, 1), 5, seed=1))
+    assert first == list(month_of_punches(date(2025, 8, 1), 5, seed=1))
+    assert first != list(month_of_punches(date(2025, 8, 1), 5, seed=2))
+    nights = [p for p in first if p.enrollid == 1 and p.inout == 1]
+    assert nights and all(p.time.hour < 12 for p in nights)  # night shift ends next morning
+    assert {p.time.weekday() for p in first if p.inout == 0} <= {0, 1, 2, 3, 4}
+    assert BackupNum.PASSWORD == 10

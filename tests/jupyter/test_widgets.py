@@ -1,0 +1,153 @@
+"""The dashboard and the user form, driven through their values and ``click()``."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+
+from wac_toolkit import Session, SessionSync, VirtualTerminal
+from wac_toolkit.jupyter.widgets import Dashboard, UserForm
+
+from ..conftest import until
+
+
+async def settle(form: UserForm) -> None:
+    assert form.pending is not None
+    await asyncio.wait([asyncio.wrap_future(form.pending)])  # its error shows in the status
+    await until(lambda: not form.set_button.disabled)
+
+
+async def test_dashboard_shows_terminals_events_and_counts(session, terminal):
+    vt = await terminal("SN1")
+    dash = Dashboard(session, feed_size=3)
+    assert "SN1" in dash.terminals.value and "🟢" in dash.terminals.value
+    assert "1 of 1 terminals online · 0 access events" in dash.counts.value
+    assert "no access events yet" in dash.feed.value
+    vt.punch(7, datetime(2025, 8, 1, 8, 0, 5), mode=1, name="Ann")
+    await until(lambda: "0 access events" not in dash.counts.value)
+    assert "1 access events" in dash.counts.value
+    assert "2025-08-01 08:00:05" in dash.feed.value and "7 Ann" in dash.feed.value
+    assert "card in" in dash.feed.value
+    await vt.stop()
+    await until(lambda: "⚪" in dash.terminals.value)
+    assert "0 of 1 terminals online" in dash.counts.value
+    dash.close()
+
+
+async def test_dashboard_redraws_are_throttled_and_the_feed_bounded(session, terminal):
+    vt = await terminal("SN1", batch_size=100)
+    dash = Dashboard(session, feed_size=5, rate=4)
+    before = dash.redraws
+    for k in range(60):  # one sendlog frame: 60 events in one loop turn
+        vt.punch(1 + k % 4, datetime(2025, 8, 1, 9, 0, k % 60), inout=k % 2)
+    await until(lambda: dash.total == 60)
+    await until(lambda: "60 access events" in dash.counts.value)
+    assert dash.redraws - before <= 2
+    assert dash.feed.value.count('class="wac-event"') == 5
+    assert "09:00:59" in dash.feed.value  # newest first
+    dash.close()
+    vt.punch(1, datetime(2025, 8, 1, 10, 0, 0))
+    await vt.wait_flushed()
+    assert dash.total == 60  # closed: no longer listening
+
+
+async def test_dashboard_needs_a_started_session(tmp_path):
+    with pytest.raises(ValueError, match="not started"):
+        Dashboard(Session(tmp_path / "x.sqlite", port=0))
+    with pytest.raises(TypeError, match="need a Session"):
+        UserForm(object())
+
+
+async def test_form_sets_and_deletes_a_user(session, terminal):
+    vt = await terminal("SN1")
+    await terminal("SN2")
+    form = UserForm(session)
+    assert form.terminal.options == ("SN1", "SN2") and form.terminal.value == "SN1"
+    form.enrollid.value = 7
+    form.name.value = "Ann Lee"
+    form.pin.value = "0042"
+    form.card.value = "991"
+    form.admin.value = True
+    form.set_button.click()
+    await settle(form)
+    assert "✓" in form.status.value and "SN1 set user 7 (Ann Lee): PIN, card" in form.status.value
+    assert "0042" not in form.status.value and form.pin.value == ""
+    user = vt.users[7]
+    assert user.name == "Ann Lee" and user.admin == 1 and set(user.credentials) == {10, 11}
+    form.slot.value = 11
+    form.delete_button.click()
+    await settle(form)
+    assert "SN1 deleted user 7 (card)" in form.status.value and set(user.credentials) == {10}
+    form.slot.value = 13
+    form.delete_button.click()
+    await settle(form)
+    assert 7 not in vt.users
+    form.close()
+
+
+async def test_form_shows_the_terminals_refusal_and_bad_input(session, terminal):
+    vt = await terminal("SN1", refuse={"setuserinfo"})
+    form = UserForm(session)
+    form.enrollid.value = 3
+    form.set_button.click()
+    assert "enter a PIN or a card number" in form.status.value and form.pending is None
+    form.pin.value = "12ab"
+    form.set_button.click()
+    assert "a PIN is 1 to 8 digits" in form.status.value and form.pending is None
+    assert not [f for f in vt.received if f["cmd"] == "setuserinfo"]
+    form.pin.value = "1234"
+    form.set_button.click()
+    await settle(form)
+    assert "✗" in form.status.value and "terminal SN1 refused &#x27;setuserinfo&#x27;" in (
+        form.status.value
+    )
+    form.delete_button.click()  # user 3 does not exist there
+    await settle(form)
+    assert "refused &#x27;deleteuser&#x27;" in form.status.value
+    form.close()
+
+
+async def test_form_follows_terminals_coming_and_going(session, terminal):
+    form = UserForm(session)
+    assert form.terminal.options == ()
+    form.pin.value = "1234"
+    form.set_button.click()
+    assert "no terminal online" in form.status.value
+    vt = await terminal("SN9")
+    await until(lambda: form.terminal.options == ("SN9",))
+    await vt.stop()
+    await until(lambda: form.terminal.options == ())
+    form.close()
+
+
+def test_dashboard_updates_from_the_gateway_thread(tmp_path):
+    """As in a notebook: the Session runs on a background thread; traits still update."""
+    import time
+
+    with SessionSync(tmp_path / "wac.sqlite", "127.0.0.1", 0, tz="UTC") as gateway:
+        dash = Dashboard(gateway)
+        form = UserForm(gateway)
+        vt = VirtualTerminal(gateway.url, "TH1")
+
+        async def go() -> None:
+            vt.start()
+            await vt.wait_registered()
+            vt.punch(5, datetime(2025, 8, 1, 8, 0, 0))
+            await vt.wait_flushed()
+
+        gateway.run(go())
+        deadline = time.monotonic() + 10
+        while "1 access events" not in dash.counts.value or form.terminal.options != ("TH1",):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        form.pin.value = "4321"
+        form.enrollid.value = 5
+        form.set_button.click()
+        assert form.pending is not None
+        form.pending.result(10)
+        assert vt.users[5].credentials[10] in ("4321", 4321)
+        gateway.run(vt.stop())
+        dash.close()
+        form.close()
