@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 
-from . import dataframe, fleet, ingest, json_codec
+from . import analysis, dataframe, fleet, ingest, json_codec
 from .harness import Result, environment
 
 __all__ = ["main"]
@@ -25,6 +25,7 @@ def _suites(quick: bool) -> dict[str, Callable[[], list[Result]]]:
         "fleet": lambda: fleet.run((500, 1000) if quick else (1000, 5000, 10000)),
         "dataframe": lambda: dataframe.run(100_000 if quick else 1_000_000),
         "json": json_codec.run,
+        "analysis": lambda: analysis.run(200 if quick else 1000),
     }
 
 
@@ -58,7 +59,7 @@ def print_table(results: list[Result]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts (a smoke run)")
-    parser.add_argument("--only", nargs="+", choices=("ingest", "fleet", "dataframe", "json"))
+    parser.add_argument("--only", nargs="+", choices=("ingest", "fleet", "dataframe", "json", "analysis"))
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
     env = environment()

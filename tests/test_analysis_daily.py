@@ -65,6 +65,13 @@ def test_double_scans_collapse_per_person_across_terminals() -> None:
     assert len(drop_double_scans(logs, window="00:02")) == 2
 
 
+def test_a_long_tap_keeps_one_punch_per_window() -> None:
+    # Someone holding a card on the reader for three minutes, a read every 20 s.
+    logs = frame(*((7, f"2025-03-03 08:0{s // 60}:{s % 60:02d}") for s in range(0, 181, 20)))
+    kept = drop_double_scans(logs)
+    assert kept["time"].dt.strftime("%M:%S").tolist() == ["00:00", "01:00", "02:00", "03:00"]
+
+
 def test_workday_boundary_keeps_a_night_shift_whole() -> None:
     logs = frame((5, "2025-03-03 21:55:00"), (5, "2025-03-04 06:03:00"))
     by_date = first_last(logs, day_start="00:00")

@@ -44,13 +44,19 @@ def drop_double_scans(punches: pd.DataFrame, window: DurationLike = DEFAULT_BOUN
     ordered = punches.loc[punches["time"].notna()].sort_values(["enrollid", "time"], kind="stable")
     people = ordered["enrollid"].to_numpy(dtype="int64", na_value=-1)
     moments = ordered["time"].to_numpy(dtype="datetime64[us]")
-    keep = np.ones(len(ordered), dtype=bool)
-    last_person = None
+    same_person = np.zeros(len(ordered), dtype=bool)
+    same_person[1:] = people[1:] == people[:-1]
+    since_previous = np.zeros(len(ordered), dtype="timedelta64[us]")
+    since_previous[1:] = moments[1:] - moments[:-1]
+    # A punch at least `gap` after the person's previous punch is kept whatever came before;
+    # only runs of close punches need the sequential "since the last kept one" walk.
+    close = same_person & ((since_previous < gap) | (since_previous == np.timedelta64(0, "us")))
+    keep = ~close
     last_kept = moments[0] if len(moments) else None
-    for i in range(len(ordered)):
-        person, moment = people[i], moments[i]
-        if person == last_person and (moment == last_kept or moment - last_kept < gap):
-            keep[i] = False
-            continue
-        last_person, last_kept = person, moment
+    for i in np.flatnonzero(close):
+        if not close[i - 1]:
+            last_kept = moments[i - 1]
+        if moments[i] != last_kept and moments[i] - last_kept >= gap:
+            keep[i] = True
+            last_kept = moments[i]
     return ordered.loc[keep].sort_values("time", kind="stable")

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .filters import require_columns
 from .schedule import MON_FRI, Schedule, as_date
 
@@ -64,9 +66,8 @@ def attendance_calendar(
     off_days = {as_date(d) for d in holidays} | (schedule.holidays if schedule else set())
     names: dict[int, Any] = {}
     if "name" in days.columns:
-        for enrollid, name in zip(days["enrollid"], days["name"], strict=True):
-            if not pd.isna(name) and name:
-                names[int(enrollid)] = name
+        known = days.loc[days["name"].notna() & (days["name"] != ""), ["enrollid", "name"]]
+        names = dict(zip(known["enrollid"].astype("int64"), known["name"], strict=True))
     if people is None:
         ids = sorted({int(e) for e in days["enrollid"].dropna()})
     elif isinstance(people, Mapping):
@@ -74,32 +75,40 @@ def attendance_calendar(
         names.update({int(e): n for e, n in people.items() if n})
     else:
         ids = [int(e) for e in people]
-    seen = {
-        (int(e), as_date(d))
-        for e, d in zip(days["enrollid"], days["workday"], strict=True)
-        if not pd.isna(e)
-    }
     dates = [d.date() for d in pd.date_range(first, last, freq="D")]
-    rows = []
+    holiday_row = np.array([d in off_days for d in dates], dtype=bool)
+    # Who is expected depends only on the date and, for assigned people, the person.
+    patterns: dict[int | None, np.ndarray] = {}
+    expected_rows = []
     for enrollid in ids:
-        for day in dates:
-            holiday = day in off_days
-            expected = not holiday and _expected(day, enrollid, schedule)
-            if (enrollid, day) in seen:
-                status = "present"
-            elif holiday:
-                status = "holiday"
-            else:
-                status = "absent" if expected else "off"
-            rows.append((enrollid, names.get(enrollid, pd.NA), pd.Timestamp(day), status, expected))
-    out = pd.DataFrame.from_records(
-        rows, columns=["enrollid", "name", "workday", "status", "expected"]
+        kind = enrollid if schedule is not None and enrollid in schedule.assign else None
+        if kind not in patterns:
+            patterns[kind] = ~holiday_row & np.array(
+                [_expected(d, enrollid, schedule) for d in dates], dtype=bool
+            )
+        expected_rows.append(patterns[kind])
+    grid = pd.MultiIndex.from_product(
+        [pd.Index(ids, dtype="int64"), pd.DatetimeIndex(dates).astype("datetime64[us]")],
+        names=["enrollid", "workday"],
     )
+    punched = pd.MultiIndex.from_arrays(
+        [
+            days["enrollid"].astype("Int64").fillna(-1).astype("int64"),
+            days["workday"].astype("datetime64[us]"),
+        ]
+    )
+    present = grid.isin(punched)
+    expected = np.concatenate(expected_rows) if ids else np.zeros(0, dtype=bool)
+    holiday = np.tile(holiday_row, len(ids))
+    status = np.select(
+        [present, holiday, expected], ["present", "holiday", "absent"], default="off"
+    )
+    out = grid.to_frame(index=False)
     out["enrollid"] = out["enrollid"].astype("Int64")
-    out["name"] = out["name"].astype("string")
+    out.insert(1, "name", out["enrollid"].map(names).astype("string"))
     out["workday"] = out["workday"].astype("datetime64[us]")
-    out["status"] = pd.Categorical(out["status"], categories=list(STATUSES))
-    out["expected"] = out["expected"].astype(bool)
+    out["status"] = pd.Categorical(status, categories=list(STATUSES))
+    out["expected"] = expected
     return out
 
 
