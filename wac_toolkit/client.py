@@ -5,17 +5,24 @@ A client is one protocol peer over one WebSocket, whichever side dialed. Dialing
 ``send_user_from_device`` push to the server. Wrapping a connection the gateway accepted
 (``WacClient.for_peer(peer)``) it commands that terminal with ``set_userinfo`` and
 ``delete_user``. Both directions use the same :class:`~wac_toolkit.net.peer.Peer`.
+
+As a server it also has every typed command of the catalogue (``open_door()``,
+``get_user_list()`` ...: the Session's methods without ``sn``, from the same code).
+``WacClient.via_gateway(sn)`` reaches a terminal through a running ``wac serve`` instead,
+over its control endpoint (:mod:`wac_toolkit.control`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake
 
+from .commands import BoundCommands, add_blocking
 from .errors import WacClientError
 from .net.peer import Handler, Peer
 from .protocol.models import LogRecord, UserCredential
@@ -24,7 +31,7 @@ from .sync import BackgroundLoop
 __all__ = ["WacClient", "WacClientSync"]
 
 
-class WacClient:
+class WacClient(BoundCommands):
     """Async protocol client.
 
     Args:
@@ -33,6 +40,8 @@ class WacClient:
         devinfo: the ``devinfo`` object sent in ``reg``.
         timeout: seconds to wait for each reply.
         handler: answers commands the other side sends (default: acknowledge them).
+        control: a :class:`~wac_toolkit.control.ControlClient`; commands then go through a
+            running gateway to terminal ``sn`` (see :meth:`via_gateway`).
     """
 
     def __init__(
@@ -44,6 +53,7 @@ class WacClient:
         timeout: float = 20.0,
         handler: Handler | None = None,
         max_size: int | None = 16 * 2**20,
+        control: Any = None,
     ) -> None:
         self.url = url
         self.sn = sn
@@ -52,6 +62,7 @@ class WacClient:
         self.handler = handler
         self.max_size = max_size
         self.peer: Peer | None = None
+        self.control = control
         self._reader: asyncio.Task[None] | None = None
 
     @classmethod
@@ -61,7 +72,33 @@ class WacClient:
         client.peer = peer
         return client
 
+    @classmethod
+    def via_gateway(
+        cls,
+        sn: str,
+        *,
+        db: str = "wac.sqlite",
+        control_url: str | None = None,
+        token: str | None = None,
+        timeout: float = 20.0,
+    ) -> WacClient:
+        """A client commanding terminal ``sn`` through the gateway running on store ``db``
+        (its control file), or at ``control_url`` with ``token``."""
+        from .control import TOKEN_ENV, ControlClient
+
+        if control_url is None:
+            control = ControlClient.from_db(db, timeout=timeout + 10)
+        else:
+            token = token or os.environ.get(TOKEN_ENV)
+            if not token:
+                raise WacClientError(f"a control token is needed (argument or ${TOKEN_ENV})")
+            control = ControlClient(control_url, token, timeout=timeout + 10)
+        return cls(sn=sn, timeout=timeout, control=control)
+
     async def connect(self) -> WacClient:
+        if self.control is not None:
+            await self.control.connect()
+            return self
         if self.url is None:
             raise WacClientError("no URL to connect to")
         try:
@@ -75,6 +112,8 @@ class WacClient:
         return self
 
     async def close(self) -> None:
+        if self.control is not None:
+            await self.control.close()
         if self.peer is not None and self._reader is not None:
             await self.peer.close()
             await self._reader
@@ -86,12 +125,24 @@ class WacClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def request(self, cmd: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def request(
+        self,
+        cmd: str,
+        fields: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        expect_reply: bool = True,
+    ) -> dict[str, Any]:
         """Send any command and return the reply (raises DeviceError on ``result: false``)."""
+        if self.control is not None:
+            return await self.control.command(
+                self._bound_sn(), cmd, fields, timeout=timeout or self.timeout,
+                expect_reply=expect_reply,
+            )  # fmt: skip
         if self.peer is None:
             await self.connect()
         assert self.peer is not None
-        return await self.peer.request(cmd, fields)
+        return await self.peer.request(cmd, fields, timeout=timeout, expect_reply=expect_reply)
 
     # -- as a terminal ------------------------------------------------------------------------
 
@@ -222,3 +273,6 @@ class WacClientSync:
 
     def delete_user(self, enrollid: int, backupnum: int) -> dict[str, Any]:
         return self._run(self._client.delete_user(enrollid, backupnum))
+
+
+add_blocking(WacClientSync, "_run", "_client")

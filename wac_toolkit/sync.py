@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .commands import add_blocking
 from .errors import WacClientError
 from .events import Event
 from .session import Session, Terminal
@@ -167,3 +168,6 @@ class SessionSync:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+add_blocking(SessionSync, "run", "session")  # open_door(sn, ...), get_user_list(sn) ... blocking
