@@ -9,8 +9,10 @@ time worked is overtime.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .filters import require_columns
 from .schedule import Schedule, Shift
@@ -25,6 +27,14 @@ SCHEDULE_COLUMNS = (
     "is_late", "left_early",
 )  # fmt: skip
 """Columns :func:`against_schedule` adds to the per-day frame."""
+
+
+_NAT = np.iinfo(np.int64).min
+"""numpy's NaT as an int64."""
+
+
+def _us(value: timedelta) -> int:
+    return value // timedelta(microseconds=1)
 
 
 class _Bounds(dict[tuple[Shift, date], tuple[Any, Any]]):
@@ -71,39 +81,49 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
     tz = days["first_in"].dt.tz
     bounds = _Bounds(tz)
     offered: dict[tuple[date, int | None], tuple[Shift, ...]] = {}
-    picked: list[Shift | None] = []
+    facts: dict[tuple[Shift, date], tuple[int, int, int, int, int]] = {}
+    none = (_NAT, _NAT, 0, 0, 0)
+    picked: list[str | None] = []
+    numbers: list[tuple[int, int, int, int, int]] = []
     for enrollid, day, first_in in zip(
-        days["enrollid"], days["workday"], days["first_in"], strict=True
+        days["enrollid"].tolist(), days["workday"].dt.date.tolist(), days["first_in"], strict=True
     ):
         person = int(enrollid) if int(enrollid) in schedule.assign else None
-        key = (day.date(), person)
+        key = (day, person)
         if key not in offered:
-            offered[key] = schedule.shifts_on(key[0], person)
+            offered[key] = schedule.shifts_on(day, person)
         options = offered[key]
-        picked.append(_pick(options, first_in, key[0], bounds) if options else None)
+        if not options:
+            picked.append(None)
+            numbers.append(none)
+            continue
+        shift = _pick(options, first_in, day, bounds)
+        if (shift, day) not in facts:
+            start, end = bounds[shift, day]
+            leave = shift.grace if shift.leave_grace is None else shift.leave_grace
+            facts[shift, day] = (
+                start.value // 1000, end.value // 1000, _us(shift.unpaid_break),
+                _us(shift.grace), _us(leave),
+            )  # fmt: skip
+        picked.append(shift.name)
+        numbers.append(facts[shift, day])
 
     # Per-row choices are made; the arithmetic is done on whole columns.
     index = days.index
     unit = f"datetime64[us, {tz}]" if tz is not None else "datetime64[us]"
+    table = np.array(numbers, dtype="int64").reshape(-1, 5)
 
-    def column(values: list[Any], dtype: str) -> pd.Series:
-        return pd.Series(pd.array(values, dtype=object), index=index).astype(dtype)
+    def moments(values: np.ndarray) -> pd.Series:
+        naive = pd.Series(values.astype("datetime64[us]"), index=index)
+        return naive.dt.tz_localize("UTC").dt.tz_convert(tz).astype(unit)
 
-    places = [
-        bounds[s, d.date()] if s else (pd.NaT, pd.NaT)
-        for s, d in zip(picked, days["workday"], strict=True)
-    ]
-    start = pd.to_datetime(pd.Series([p[0] for p in places], index=index, dtype=object), utc=True)
-    end = pd.to_datetime(pd.Series([p[1] for p in places], index=index, dtype=object), utc=True)
-    start, end = start.dt.tz_convert(tz).astype(unit), end.dt.tz_convert(tz).astype(unit)
+    def durations(values: np.ndarray) -> pd.Series:
+        return pd.Series(values.astype("timedelta64[us]"), index=index)
+
+    start, end = moments(table[:, 0]), moments(table[:, 1])
+    unpaid, grace, leave_grace = (durations(table[:, i]) for i in (2, 3, 4))
     zero = pd.Timedelta(0)
-    has_shift = pd.Series([s is not None for s in picked], index=index, dtype=bool)
-    unpaid = column([s.unpaid_break if s else zero for s in picked], "timedelta64[us]")
-    grace = column([s.grace if s else zero for s in picked], "timedelta64[us]")
-    leave_grace = column(
-        [(s.grace if s.leave_grace is None else s.leave_grace) if s else zero for s in picked],
-        "timedelta64[us]",
-    )
+    has_shift = pd.Series([name is not None for name in picked], index=index, dtype=bool)
     expected = ((end - start) - unpaid).where(has_shift, zero).astype("timedelta64[us]")
     late = days["first_in"] - start
     late = late.where(~(late <= grace), zero).where(has_shift, zero)
@@ -112,7 +132,7 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
     overtime = (days["worked"] - expected).clip(lower=zero)
 
     out = days.drop(columns=[c for c in SCHEDULE_COLUMNS if c in days.columns]).copy()
-    out["shift"] = pd.Series([s.name if s else pd.NA for s in picked], index=index, dtype="string")
+    out["shift"] = pd.Series(picked, index=index, dtype=object).astype("string")
     out["shift_start"], out["shift_end"] = start, end
     out["expected"] = expected
     out["late"] = late.astype("timedelta64[us]")
