@@ -1,0 +1,59 @@
+"""``sendqrcode``, ``sendpin`` and server-verification ``sendlog`` answered by the policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from wac_toolkit import AccessDecision, DeviceError, WacClient
+
+SN = "DOOR0001"
+
+
+@pytest.fixture
+async def door(session):
+    async with WacClient(session.url, sn=SN, timeout=2) as client:
+        await client.register()
+        yield client
+
+
+async def test_default_policy_grants(session, door):
+    reply = await door.request("sendqrcode", {"sn": SN, "record": "123456"})
+    assert reply["access"] == 1
+    reply = await door.request("sendpin", {"sn": SN, "pin": "0042", "time": "2025-08-01 08:00:00"})
+    assert reply["access"] == 1
+
+
+async def test_the_policy_decides_and_sees_the_frame(session, door):
+    asked = []
+
+    def policy(sn, cmd, frame):
+        asked.append((sn, cmd))
+        if cmd == "sendqrcode" and frame["record"] == "VALID":
+            return AccessDecision(True, "Welcome", enrollid=7, name="Ana")
+        return AccessDecision(False, "Not today " * 20)
+
+    session.access_policy = policy
+    granted = await door.request("sendqrcode", {"sn": SN, "record": "VALID"})
+    assert (granted["access"], granted["enrollid"], granted["username"]) == (1, 7, "Ana")
+    assert granted["message"] == "Welcome"
+    refused = await door.request("sendpin", {"sn": SN, "pin": "1"})
+    assert refused["access"] == 0 and len(refused["message"]) == 125
+    log = await door.send_logs([{"enrollid": 7, "time": "2025-08-01 08:00:00", "mode": 8}], 1, 1)
+    assert log["access"] == 0 and log["logindex"] == 1
+    assert asked == [(SN, "sendqrcode"), (SN, "sendpin"), (SN, "sendlog")]
+
+
+async def test_a_failing_policy_refuses(session, door):
+    def policy(sn, cmd, frame):
+        raise RuntimeError("database down")
+
+    session.access_policy = policy
+    reply = await door.request("sendqrcode", {"sn": SN, "record": "x"})
+    assert reply["access"] == 0
+
+
+async def test_a_request_without_its_code_is_refused(session, door):
+    with pytest.raises(DeviceError):
+        await door.request("sendqrcode", {"sn": SN})
+    with pytest.raises(DeviceError):
+        await door.request("sendpin", {"sn": SN})
