@@ -1,0 +1,631 @@
+"""``session.roster``: people, not terminals.
+
+The roster says who exists, with which credentials, on which terminals ("all", a group, one
+terminal). Every change is written to the store together with the steps it makes necessary
+for each terminal (one transaction), and the :class:`~.worker.SyncWorker` delivers them when
+the terminal is online. Direct commands (``session.set_user_info`` ...) are untouched: they
+still fail at once when a terminal is offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+from ..errors import WacError
+from ..events import TerminalConnected, TerminalDisconnected, UserPushed
+from ..protocol.models import BackupNum
+from . import csvio, queue, tables
+from .model import ALL, Person, Target, check_credential, check_enrollid
+from .reconcile import ReconcileReport, read_credentials, read_slots, replace_held
+from .worker import SyncWorker, now_micros
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..session import Session
+
+__all__ = ["Roster", "UNCHANGED"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Any = _Unchanged()
+"""Default of :meth:`Roster.update_person` arguments: leave the field as it is."""
+
+
+class Roster:
+    """The people of a site and their durable sync to every terminal.
+
+    Created by the Session (``session.roster``). Settings may be changed any time:
+
+    Attributes:
+        adopt_pushed: people enrolled on a terminal's keypad (``senduser``) join the roster.
+        spread_to: where such a new person is assigned (``"all"``, ``"group:x"``); None keeps
+            them on the terminal they enrolled on.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        max_attempts: int = 5,
+        retry_base: float = 2.0,
+        retry_max: float = 300.0,
+        poll: float = 30.0,
+        adopt_pushed: bool = True,
+        spread_to: str | None = None,
+    ) -> None:
+        self.session = session
+        self.store = session.store
+        self.worker = SyncWorker(
+            session,
+            max_attempts=max_attempts,
+            retry_base=retry_base,
+            retry_max=retry_max,
+            poll=poll,
+        )
+        self.adopt_pushed = adopt_pushed
+        self.spread_to = spread_to
+        with self.store.reader() as db:
+            tables.create(db)
+            queue.create(db)
+        self._unsubscribe = session.subscribe(self._on_event)
+        self._background: set[asyncio.Task[Any]] = set()
+
+    def __repr__(self) -> str:
+        return f"<Roster of {self.store!r}>"
+
+    @property
+    def max_attempts(self) -> int:
+        return self.worker.max_attempts
+
+    @max_attempts.setter
+    def max_attempts(self, value: int) -> None:
+        self.worker.max_attempts = int(value)
+
+    async def stop(self) -> None:
+        """Stop sending (queued steps stay in the store for the next start)."""
+        for task in list(self._background):
+            task.cancel()
+        await self.worker.stop()
+
+    # -- people -------------------------------------------------------------------------------
+
+    async def add_person(
+        self,
+        enrollid: int,
+        name: str = "",
+        *,
+        admin: int = 0,
+        enabled: bool = True,
+        pin: str | int | None = None,
+        card: str | int | None = None,
+        credentials: Mapping[int, str | int] | None = None,
+        assign: Iterable[str | Target] | str = (ALL,),
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+    ) -> Person:
+        """Add someone, with credentials, to the terminals of ``assign`` (default every one).
+
+        Pass PINs and cards as text to keep leading zeros (``pin="0012"``).
+
+        Raises:
+            ValueError: bad input, or the enrollid is taken (use :meth:`update_person`).
+        """
+        person = _person(
+            enrollid, name, admin, enabled, pin, card, credentials, valid_from, valid_until
+        )
+        targets = _targets(assign)
+
+        def write(db: sqlite3.Connection) -> Person:
+            if tables.get_person(db, person.enrollid) is not None:
+                raise ValueError(f"enrollid {person.enrollid} is already in the roster")
+            tables.upsert_person(db, person, source="api")
+            tables.set_assignments(db, person.enrollid, targets)
+            return replace(person, targets=targets)
+
+        return await self._change([person.enrollid], write)
+
+    async def update_person(
+        self,
+        enrollid: int,
+        *,
+        name: str = UNCHANGED,
+        admin: int = UNCHANGED,
+        enabled: bool = UNCHANGED,
+        pin: str | int | None = UNCHANGED,
+        card: str | int | None = UNCHANGED,
+        valid_from: datetime | None = UNCHANGED,
+        valid_until: datetime | None = UNCHANGED,
+    ) -> Person:
+        """Change some fields of a person (``pin=None`` removes the PIN); returns the new state."""
+        enrollid = check_enrollid(enrollid)
+        changes = {
+            k: v
+            for k, v in dict(
+                name=name, admin=admin, enabled=enabled, valid_from=valid_from,
+                valid_until=valid_until,
+            ).items()
+            if v is not UNCHANGED
+        }  # fmt: skip
+        slots = {
+            slot: value
+            for slot, value in ((BackupNum.PASSWORD, pin), (BackupNum.CARD, card))
+            if value is not UNCHANGED
+        }
+        if "admin" in changes:
+            changes["admin"] = _admin(changes["admin"])
+        if "name" in changes:
+            changes["name"] = str(changes["name"] or "")
+        if "enabled" in changes:
+            changes["enabled"] = bool(changes["enabled"])
+        checked = {
+            slot: None if value is None else check_credential(slot, value)[1]
+            for slot, value in slots.items()
+        }
+
+        def write(db: sqlite3.Connection) -> Person:
+            person = _existing(db, enrollid)
+            creds = dict(person.credentials)
+            for slot, value in checked.items():
+                if value is None:
+                    creds.pop(int(slot), None)
+                else:
+                    creds[int(slot)] = value
+            person = replace(person, credentials=creds, **changes)
+            tables.upsert_person(db, person)
+            return person
+
+        return await self._change([enrollid], write)
+
+    async def disable_person(self, enrollid: int) -> Person:
+        """Keep someone on their terminals but refuse them (``enableuser`` 0)."""
+        return await self.update_person(enrollid, enabled=False)
+
+    async def enable_person(self, enrollid: int) -> Person:
+        return await self.update_person(enrollid, enabled=True)
+
+    async def remove_person(self, enrollid: int) -> bool:
+        """Remove someone from the roster and from every terminal that holds them."""
+        enrollid = check_enrollid(enrollid)
+        return await self._change([enrollid], lambda db: tables.remove_person(db, enrollid))
+
+    async def set_credential(self, enrollid: int, backupnum: int, record: str | int) -> Person:
+        """Add or replace one credential: a PIN (10), card (11), template (0-9, 20-27) or photo (50)."""
+        enrollid = check_enrollid(enrollid)
+        slot, text = check_credential(backupnum, record)
+
+        def write(db: sqlite3.Connection) -> Person:
+            _existing(db, enrollid)
+            tables.put_credential(db, enrollid, int(slot), text)
+            return _existing(db, enrollid)
+
+        return await self._change([enrollid], write)
+
+    async def remove_credential(self, enrollid: int, backupnum: int) -> bool:
+        enrollid = check_enrollid(enrollid)
+
+        def write(db: sqlite3.Connection) -> bool:
+            _existing(db, enrollid)
+            return tables.delete_credential(db, enrollid, int(backupnum))
+
+        return await self._change([enrollid], write)
+
+    async def assign(
+        self, enrollid: int, *targets: str | Target, replace_all: bool = False
+    ) -> Person:
+        """Put someone on more terminals (or, with ``replace_all``, on exactly these)."""
+        enrollid = check_enrollid(enrollid)
+        new = _targets(targets)
+
+        def write(db: sqlite3.Connection) -> Person:
+            person = _existing(db, enrollid)
+            keep = () if replace_all else person.targets
+            tables.set_assignments(db, enrollid, dict.fromkeys((*keep, *new)))
+            return _existing(db, enrollid)
+
+        return await self._change([enrollid], write)
+
+    async def unassign(self, enrollid: int, *targets: str | Target) -> Person:
+        """Take someone off terminals; they are deleted from the ones no longer covered."""
+        enrollid = check_enrollid(enrollid)
+        gone = set(_targets(targets))
+
+        def write(db: sqlite3.Connection) -> Person:
+            person = _existing(db, enrollid)
+            tables.set_assignments(db, enrollid, [t for t in person.targets if t not in gone])
+            return _existing(db, enrollid)
+
+        return await self._change([enrollid], write)
+
+    async def set_group(self, name: str, sns: Iterable[str]) -> list[str]:
+        """Define (or redefine) a named group of terminals, e.g. ``"front"``."""
+        name = str(name).strip()
+        if not name:
+            raise ValueError("a group needs a name")
+        members = sorted({str(sn).strip() for sn in sns if str(sn).strip()})
+        now = now_micros()
+
+        def write(db: sqlite3.Connection) -> set[str]:
+            before = set(tables.group_members(db, name))
+            tables.set_group(db, name, members)
+            known = tables.known_ids(db)
+            touched = before | set(members)
+            for sn in touched:
+                queue.replan(db, sn, now, known=known)
+            return touched
+
+        for sn in await self.store.run_write(write):
+            self.worker.kick(sn)
+        return members
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def person(self, enrollid: int) -> Person | None:
+        return self._read(lambda db: tables.get_person(db, int(enrollid)))
+
+    def people(self) -> pd.DataFrame:
+        """One row per person: credentials shown as which slots exist, never their content."""
+        import pandas as pd
+
+        rows = [
+            {
+                "enrollid": p.enrollid,
+                "name": p.name,
+                "admin": p.admin,
+                "enabled": p.enabled,
+                "pin": p.pin is not None,
+                "card": p.card is not None,
+                "fingerprints": sum(1 for s in p.credentials if 0 <= s <= 9),
+                "face": any(20 <= s <= 27 or s == 50 for s in p.credentials),
+                "valid_from": p.valid_from,
+                "valid_until": p.valid_until,
+                "assign": ";".join(str(t) for t in p.targets),
+            }
+            for p in self._read(tables.list_people)
+        ]
+        columns = ["enrollid", "name", "admin", "enabled", "pin", "card", "fingerprints",
+                   "face", "valid_from", "valid_until", "assign"]  # fmt: skip
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.astype(
+            {"enrollid": "int64", "name": "string", "admin": "int8", "enabled": "bool",
+             "pin": "bool", "card": "bool", "fingerprints": "int8", "face": "bool",
+             "assign": "string", "valid_from": "datetime64[us]", "valid_until": "datetime64[us]"}
+        )  # fmt: skip
+
+    def groups(self) -> dict[str, list[str]]:
+        return self._read(tables.groups)
+
+    def pending(self, sn: str | None = None) -> pd.DataFrame:
+        """Queued steps (oldest first per terminal); ``attempts`` counts refusals so far."""
+        return _frame(self._read(lambda db: queue.pending_rows(db, sn)), queue.QUEUE_COLUMNS)
+
+    def outcomes(self, sn: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        """Settled steps, oldest first: ``ok`` and, for failures, the terminal's ``reason``."""
+        rows = self._read(lambda db: queue.outcome_rows(db, sn, limit))
+        return _frame(rows, queue.OUTCOME_COLUMNS)
+
+    def pending_counts(self) -> dict[str, int]:
+        """Queued steps per known terminal (0 included): what a "pending" sensor shows."""
+        return self._read(lambda db: queue.counts(db, tables.terminals(db)))
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    async def sync(self, sn: str | None = None) -> int:
+        """Re-plan ``sn`` (or every terminal) against what it is known to hold; returns the
+        number of queued steps. Failed steps are queued again."""
+        now = now_micros()
+
+        def write(db: sqlite3.Connection) -> dict[str, int]:
+            known = tables.known_ids(db)
+            sns = [sn] if sn is not None else tables.terminals(db)
+            return {s: queue.replan(db, s, now, known=known) for s in sns}
+
+        planned = await self.store.run_write(write)
+        for s in planned:
+            self.worker.kick(s)
+        return sum(planned.values())
+
+    async def wait_synced(self, sn: str | None = None, timeout: float | None = 60.0) -> None:
+        """Until no step is due on ``sn`` (or any online terminal); retries waiting to come
+        back are not waited for."""
+        sns = [sn] if sn is not None else [t.sn for t in self.session.terminals() if t.online]
+
+        async def idle() -> None:
+            for s in sns:
+                await self.worker.wait_idle(s)
+
+        await asyncio.wait_for(idle(), timeout)
+
+    async def reconcile(
+        self, sn: str, *, prune: bool = False, adopt: bool = False
+    ) -> ReconcileReport:
+        """Read what ``sn`` really holds, then queue the repairs both ways.
+
+        Args:
+            prune: also delete people the roster does not know.
+            adopt: add people the roster does not know to it, assigned to ``sn``.
+
+        Raises:
+            TerminalOffline: ``sn`` is not connected.
+        """
+        slots = await read_slots(self.session, sn)
+        credentials, unreadable = await read_credentials(self.session, sn, slots)
+        admins = {s.enrollid: s.admin for s in slots}
+        now = now_micros()
+
+        def write(db: sqlite3.Connection) -> tuple[list[int], list[int], int]:
+            replace_held(db, sn, credentials)
+            known = tables.known_ids(db)
+            unknown = sorted({c.enrollid for c in credentials} - known)
+            adopted: list[int] = []
+            if adopt:
+                for enrollid in unknown:
+                    mine = [c for c in credentials if c.enrollid == enrollid]
+                    creds = _adoptable(mine)
+                    if not creds:
+                        continue
+                    person = Person(
+                        enrollid=enrollid,
+                        name=next((c.name for c in mine if c.name), "") or "",
+                        admin=admins.get(enrollid, mine[0].admin),
+                        credentials=creds,
+                    )
+                    tables.upsert_person(db, person, source=f"reconcile:{sn}")
+                    tables.set_assignments(db, enrollid, [Target("terminal", sn)])
+                    adopted.append(enrollid)
+                known = known | set(adopted)
+            queued = queue.replan(db, sn, now, prune=prune, known=known)
+            return unknown, adopted, queued
+
+        unknown, adopted, queued = await self.store.run_write(write)
+        self.worker.kick(sn)
+        return ReconcileReport(
+            sn=sn,
+            held=len({s.enrollid for s in slots}),
+            unknown=tuple(e for e in unknown if e not in adopted),
+            adopted=tuple(adopted),
+            queued=queued,
+            unreadable=tuple(unreadable),
+        )
+
+    # -- CSV ----------------------------------------------------------------------------------
+
+    async def import_csv(
+        self, source: str | Path | IO[str], *, assign: Iterable[str | Target] | str = (ALL,)
+    ) -> int:
+        """Add or update people from CSV (see :mod:`.csvio`); new people without an ``assign``
+        cell go to ``assign``. All rows apply in one transaction or none do."""
+        if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source):
+            source = Path(source).read_text(encoding="utf-8-sig")
+        rows = csvio.read_people(source)
+        default = _targets(assign)
+
+        def write(db: sqlite3.Connection) -> int:
+            for row in rows:
+                person = tables.get_person(db, row.enrollid) or Person(enrollid=row.enrollid)
+                creds = dict(person.credentials)
+                if row.pin is not None:
+                    creds[BackupNum.PASSWORD] = row.pin
+                if row.card is not None:
+                    creds[BackupNum.CARD] = row.card
+                updated = replace(
+                    person,
+                    name=row.name if row.name is not None else person.name,
+                    admin=row.admin if row.admin is not None else person.admin,
+                    enabled=row.enabled if row.enabled is not None else person.enabled,
+                    valid_from=row.valid_from or person.valid_from,
+                    valid_until=row.valid_until or person.valid_until,
+                    credentials=creds,
+                )
+                tables.upsert_person(db, updated, source="csv")
+                if row.assign is not None:
+                    tables.set_assignments(db, row.enrollid, row.assign)
+                elif not person.targets:
+                    tables.set_assignments(db, row.enrollid, default)
+            return len(rows)
+
+        return await self._change([r.enrollid for r in rows], write)
+
+    def export_csv(self, target: str | Path | IO[str]) -> int:
+        """Write the roster as CSV; returns how many people were written."""
+        people = self._read(tables.list_people)
+        if isinstance(target, (str, Path)):
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                return csvio.write_people(people, handle)
+        return csvio.write_people(people, target)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self.store.reader() as db:
+            return fn(db)
+
+    async def _change(self, enrollids: list[int], fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Apply ``fn`` and re-plan every terminal these people were, are, or are queued on.
+
+        ``fn`` runs in a savepoint: if it raises (bad input, unknown person), only this change
+        is undone, never the other writes sharing the store's transaction, and the error is
+        raised here as it was.
+        """
+        now = now_micros()
+        ids = sorted(set(enrollids))
+
+        def write(db: sqlite3.Connection) -> tuple[Any, set[str], Exception | None]:
+            db.execute("SAVEPOINT roster_change")
+            try:
+                before = {e: _reach(db, e) for e in ids}
+                result = fn(db)
+                known = tables.known_ids(db)
+                touched: set[str] = set()
+                for e in ids:
+                    for sn in before[e] | _reach(db, e):
+                        queue.replan(db, sn, now, [e], known=known)
+                        touched.add(sn)
+            except (ValueError, KeyError) as exc:
+                db.execute("ROLLBACK TO roster_change")
+                db.execute("RELEASE roster_change")
+                return None, set(), exc
+            db.execute("RELEASE roster_change")
+            return result, touched, None
+
+        result, touched, error = await self.store.run_write(write)
+        if error is not None:
+            raise error
+        for sn in touched:
+            self.worker.kick(sn)
+        return result  # type: ignore[no-any-return]
+
+    def _on_event(self, event: object) -> Any:
+        if isinstance(event, TerminalConnected):
+            return self._guard(self._connected(event.sn))
+        if isinstance(event, TerminalDisconnected):
+            self.worker.kick(event.sn)
+        elif isinstance(event, UserPushed) and self.adopt_pushed:
+            return self._guard(self._adopt(event))
+        return None
+
+    async def _guard(self, coro: Any) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._background.add(task)
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except WacError as exc:
+            log.warning("roster: %s", exc)
+        except Exception:
+            log.exception("roster event handling failed")
+        finally:
+            if task is not None:
+                self._background.discard(task)
+
+    async def _connected(self, sn: str) -> None:
+        """A terminal (re)connected: re-plan it, then deliver what it missed."""
+        await self.sync(sn)
+
+    async def _adopt(self, event: UserPushed) -> None:
+        credential = event.credential
+        try:
+            enrollid = check_enrollid(credential.enrollid)
+            slot, text = check_credential(credential.backupnum, credential.record)
+        except ValueError as exc:
+            log.info("roster: not adopting a keypad enrolment from %s: %s", event.sn, exc)
+            return
+        spread = self.spread_to
+
+        def write(db: sqlite3.Connection) -> None:
+            person = tables.get_person(db, enrollid)
+            if person is None:
+                person = Person(
+                    enrollid=enrollid, name=credential.name or "", admin=credential.admin
+                )
+                tables.upsert_person(
+                    db, replace(person, credentials={int(slot): text}), source=f"keypad:{event.sn}"
+                )
+                target = Target.parse(spread) if spread else Target("terminal", event.sn)
+                tables.set_assignments(db, enrollid, [target])
+            else:
+                tables.put_credential(db, enrollid, int(slot), text)
+
+        await self._change([enrollid], write)
+
+
+def _reach(db: sqlite3.Connection, enrollid: int) -> set[str]:
+    queued = {
+        r[0]
+        for r in db.execute("SELECT DISTINCT sn FROM roster_queue WHERE enrollid = ?", (enrollid,))
+    }
+    return tables.terminals_for(db, enrollid) | tables.holders(db, enrollid) | queued
+
+
+def _existing(db: sqlite3.Connection, enrollid: int) -> Person:
+    person = tables.get_person(db, enrollid)
+    if person is None:
+        raise KeyError(f"enrollid {enrollid} is not in the roster")
+    return person
+
+
+def _admin(value: Any) -> int:
+    try:
+        admin = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"admin must be 0, 1 or 2, not {value!r}") from None
+    if admin not in (0, 1, 2):
+        raise ValueError(f"admin must be 0, 1 or 2, not {value!r}")
+    return admin
+
+
+def _targets(assign: Iterable[str | Target] | str) -> tuple[Target, ...]:
+    if isinstance(assign, (str, Target)):
+        assign = [assign]
+    return tuple(dict.fromkeys(Target.parse(t) for t in assign))
+
+
+def _person(
+    enrollid: Any,
+    name: str,
+    admin: Any,
+    enabled: bool,
+    pin: Any,
+    card: Any,
+    credentials: Mapping[int, Any] | None,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+) -> Person:
+    creds: dict[int, str] = {}
+    for slot, record in (credentials or {}).items():
+        checked, text = check_credential(slot, record)
+        creds[int(checked)] = text
+    for slot, record in ((BackupNum.PASSWORD, pin), (BackupNum.CARD, card)):
+        if record is not None:
+            creds[int(slot)] = check_credential(slot, record)[1]
+    if valid_from and valid_until and valid_until < valid_from:
+        raise ValueError("valid_until is before valid_from")
+    return Person(
+        enrollid=check_enrollid(enrollid),
+        name=str(name or ""),
+        admin=_admin(admin),
+        enabled=bool(enabled),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        credentials=dict(sorted(creds.items())),
+    )
+
+
+def _adoptable(credentials: Iterable[Any]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for c in credentials:
+        try:
+            slot, text = check_credential(c.backupnum, c.record)
+        except ValueError:
+            continue
+        out[int(slot)] = text
+    return out
+
+
+def _frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for column in ("next_at", "created_at", "at"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column].astype("int64"), unit="us", utc=True)
+    types = {"id": "int64", "sn": "string", "cmd": "string", "enrollid": "int64",
+             "backupnum": "Int16", "enabled": "boolean", "attempts": "int16",
+             "ok": "bool", "reason": "string", "last_error": "string"}  # fmt: skip
+    return frame.astype({k: v for k, v in types.items() if k in frame})

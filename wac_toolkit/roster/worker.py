@@ -1,0 +1,220 @@
+"""The sync worker: drains each online terminal's queue, one step at a time, on the Session's loop.
+
+One task per online terminal sends its due steps in queue order through the Session's own
+command methods (so the one-command-in-flight rule and the store's record of what a terminal
+holds are the Session's, not ours). A refusal or a timeout counts as an attempt and the step
+waits ``retry_base * 2**attempts`` seconds (at most ``retry_max``) before the next one, while
+later steps go ahead; after ``max_attempts`` it fails for good. A dropped connection is not
+the step's fault: the step stays queued and the task ends until the terminal is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CommandTimeout, DeviceError, StoreError, WacClientError
+from . import queue, tables
+from .events import SyncFailed, SyncSucceeded
+from .model import OpKind, Person
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+__all__ = ["SyncWorker", "now_micros"]
+
+log = logging.getLogger(__name__)
+
+
+def now_micros() -> int:
+    return int(time.time() * 1_000_000)
+
+
+class SyncWorker:
+    """Sends queued steps to terminals while they are online.
+
+    Args:
+        session: the Session whose terminals, commands and store are used.
+        max_attempts: refusals or timeouts before a step fails for good.
+        retry_base: seconds before the first retry; doubles with each attempt.
+        retry_max: the longest wait between attempts.
+        poll: how often an idle terminal's queue is looked at again, which picks up steps
+            another process (``wac roster`` on the same store) queued.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        max_attempts: int = 5,
+        retry_base: float = 2.0,
+        retry_max: float = 300.0,
+        poll: float = 30.0,
+    ) -> None:
+        self.session = session
+        self.max_attempts = max_attempts
+        self.retry_base = retry_base
+        self.retry_max = retry_max
+        self.poll = poll
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._wakes: dict[str, asyncio.Event] = {}
+        self._idle: dict[str, asyncio.Event] = {}
+        self._stopping = False
+
+    def kick(self, sn: str) -> None:
+        """Look at ``sn``'s queue now (starts its task if the terminal is online)."""
+        if self._stopping:
+            return
+        self._wakes.setdefault(sn, asyncio.Event()).set()
+        self._idle.setdefault(sn, asyncio.Event()).clear()
+        task = self._tasks.get(sn)
+        if (task is None or task.done()) and self._online(sn):
+            self._tasks[sn] = asyncio.create_task(self._run(sn), name=f"wac-roster-{sn}")
+
+    def busy(self, sn: str) -> bool:
+        """True while the task of ``sn`` may still send something due now."""
+        task = self._tasks.get(sn)
+        return task is not None and not task.done() and not self._idle[sn].is_set()
+
+    async def wait_idle(self, sn: str) -> None:
+        """Until ``sn`` has nothing due (or went offline)."""
+        while self.busy(sn):
+            waiter = asyncio.ensure_future(self._idle[sn].wait())
+            await asyncio.wait({waiter, self._tasks[sn]}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    # -- the per-terminal task ----------------------------------------------------------------
+
+    def _online(self, sn: str) -> bool:
+        terminal = self.session.terminal(sn)
+        return terminal is not None and terminal.online
+
+    async def _run(self, sn: str) -> None:
+        wake = self._wakes[sn]
+        idle = self._idle[sn]
+        store = self.session.store
+        try:
+            while self._online(sn):
+                wake.clear()
+                try:
+                    step, later = await store.run_write(
+                        lambda db: queue.next_due(db, sn, now_micros())
+                    )
+                except StoreError as exc:
+                    log.warning("roster queue of %s unreadable: %s", sn, exc)
+                    step, later = None, None
+                if step is None:
+                    idle.set()
+                    wait = self.poll if later is None else (later - now_micros()) / 1e6
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), max(0.0, min(wait, self.poll)))
+                    idle.clear()
+                    continue
+                if not await self._send(step):
+                    break
+        finally:
+            idle.set()
+
+    async def _send(self, step: queue.Step) -> bool:
+        """Send one step and record what happened; False when the terminal went away."""
+        store = self.session.store
+        op, sn = step.op, step.sn
+        person: Person | None = await store.run_write(lambda db: tables.get_person(db, op.enrollid))
+        attempts = step.attempts + 1
+        try:
+            reply = await self._execute(sn, step, person)
+        except (DeviceError, CommandTimeout) as exc:
+            reason = str(exc.reason) if isinstance(exc, DeviceError) else "no reply"
+            await self._refused(step, attempts, reason)
+            return True
+        except WacClientError:
+            return False  # offline or connection dropped: not the step's fault
+        except _Dropped:
+            await store.run_write(
+                lambda db: db.execute("DELETE FROM roster_queue WHERE id = ?", (step.id,))
+            )
+            return True
+        now = now_micros()
+
+        def record(db: Any) -> None:
+            queue.finish(db, step, ok=True, attempts=attempts, reason=None, now=now)
+            if op.kind is OpKind.SET and person is not None:
+                tables.mark_held_user(db, sn, op.enrollid, person.name, person.admin)
+            elif op.kind is OpKind.DELETE and op.backupnum == 13:
+                tables.forget_held_user(db, sn, op.enrollid)
+            elif op.kind is OpKind.ENABLE and op.enabled is not None:
+                tables.mark_enabled(db, sn, op.enrollid, op.enabled)
+
+        await store.run_write(record)
+        log.debug(
+            "roster: %s %s of %s on %s done (%s)",
+            op.kind.value,
+            op.backupnum,
+            op.enrollid,
+            sn,
+            reply.get("result"),
+        )
+        self.session.publish(SyncSucceeded(sn, op.enrollid, op.kind.value, op.backupnum, attempts))
+        return True
+
+    async def _execute(self, sn: str, step: queue.Step, person: Person | None) -> dict[str, Any]:
+        op, session = step.op, self.session
+        if op.kind is OpKind.SET:
+            record = None if person is None else person.credentials.get(op.backupnum or 0)
+            if person is None or record is None or op.backupnum is None:
+                raise _Dropped
+            return await session.set_user_info(
+                sn, op.enrollid, person.name, op.backupnum, record, admin=person.admin
+            )
+        if op.kind is OpKind.DELETE:
+            return await session.delete_user(
+                sn, op.enrollid, 13 if op.backupnum is None else op.backupnum
+            )
+        enabled = bool(op.enabled)
+        enable_user = getattr(session, "enable_user", None)
+        if enable_user is not None:
+            reply = await enable_user(sn, op.enrollid, enabled)
+            return reply if isinstance(reply, dict) else {}
+        return await session.command(
+            sn, "enableuser", {"enrollid": op.enrollid, "enflag": int(enabled)}
+        )
+
+    async def _refused(self, step: queue.Step, attempts: int, reason: str) -> None:
+        op, sn = step.op, step.sn
+        now = now_micros()
+        if attempts >= self.max_attempts:
+            await self.session.store.run_write(
+                lambda db: queue.finish(
+                    db, step, ok=False, attempts=attempts, reason=reason, now=now
+                )
+            )
+            log.warning(
+                "roster: %s of %s (slot %s) on %s failed for good after %d attempts: %s",
+                op.kind.value, op.enrollid, op.backupnum, sn, attempts, reason,
+            )  # fmt: skip
+            self.session.publish(
+                SyncFailed(sn, op.enrollid, op.kind.value, op.backupnum, attempts, reason)
+            )
+            return
+        delay = min(self.retry_max, self.retry_base * 2 ** (attempts - 1))
+        next_at = now + int(delay * 1_000_000)
+        await self.session.store.run_write(
+            lambda db: queue.postpone(db, step, attempts=attempts, next_at=next_at, reason=reason)
+        )
+
+
+class _Dropped(Exception):
+    """The step no longer has anything to send (the roster changed since it was queued)."""
