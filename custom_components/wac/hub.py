@@ -20,7 +20,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from wac_toolkit.events import AccessEvent, Event, TerminalConnected, TerminalDisconnected
-from wac_toolkit.protocol.models import DeviceInfo, LogRecord
+from wac_toolkit.protocol.models import DeviceInfo, LogRecord, VerifyMode
 from wac_toolkit.session import Session
 from wac_toolkit.store.sqlite import SQLiteStore
 
@@ -122,6 +122,10 @@ class WacHub:
         for terminal in session.terminals():
             hub.states[terminal.sn] = TerminalState(terminal.sn, False, terminal.info)
             hub._register_device(terminal.sn, terminal.info)
+        recent = await hass.async_add_executor_job(_recent_records, store, list(hub.states))
+        for sn, records in recent.items():
+            for record in records:
+                hub._remember(sn, record, access_attributes(record, session.tz))
         return hub
 
     async def async_stop(self, *_: Any) -> None:
@@ -167,6 +171,19 @@ class WacHub:
         )
 
     @callback
+    def _remember(self, sn: str, record: LogRecord, attributes: dict[str, Any]) -> None:
+        """Keep the newest record's time, and the newest granted record's user."""
+        state = self.states.get(sn, TerminalState(sn))
+        moment = record.datetime
+        if moment is not None:
+            moment = moment.replace(tzinfo=self.session.tz)
+            if state.last_access is None or moment >= state.last_access:
+                state = replace(state, last_access=moment)
+                if record.granted:
+                    state = replace(state, last_user=attributes)
+        self.states[sn] = state
+
+    @callback
     def _on_event(self, event: Event) -> None:
         if isinstance(event, TerminalConnected):
             self._on_connected(event)
@@ -210,15 +227,7 @@ class WacHub:
                 ATTR_SOURCE: event.source,
             },
         )
-        state = self.states.get(event.sn, TerminalState(event.sn))
-        moment = record.datetime
-        if moment is not None:
-            moment = moment.replace(tzinfo=self.session.tz)
-            if state.last_access is None or moment >= state.last_access:
-                state = replace(state, last_access=moment)
-                if record.granted:
-                    state = replace(state, last_user=attributes)
-        self.states[event.sn] = state
+        self._remember(event.sn, record, attributes)
         if not event.backlog:
             async_dispatcher_send(self.hass, self.signal_access(event.sn), event_type, attributes)
         async_dispatcher_send(self.hass, self.signal_update(event.sn))
@@ -227,3 +236,30 @@ class WacHub:
 def _open_store(path: Path) -> SQLiteStore:
     path.parent.mkdir(parents=True, exist_ok=True)
     return SQLiteStore(path)
+
+
+def _recent_records(
+    store: SQLiteStore, sns: list[str], limit: int = 200
+) -> dict[str, list[LogRecord]]:
+    """The newest stored records of each terminal, oldest first, so sensors survive restarts."""
+    out: dict[str, list[LogRecord]] = {}
+    with store.reader() as db:
+        for sn in sns:
+            rows = db.execute(
+                "SELECT enrollid, name, time, time_raw, mode, inout, event FROM logs"
+                " WHERE sn = ? ORDER BY time DESC, id DESC LIMIT ?",
+                (sn, limit),
+            ).fetchall()
+            out[sn] = [
+                LogRecord(
+                    enrollid=enrollid,
+                    name=name,
+                    time=time,
+                    time_raw=time_raw or time,
+                    mode=VerifyMode(mode) if mode is not None else None,
+                    inout=inout,
+                    event=event,
+                )
+                for enrollid, name, time, time_raw, mode, inout, event in reversed(rows)
+            ]
+    return out

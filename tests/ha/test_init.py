@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.wac.const import CONF_ALLOW, DOMAIN
+from custom_components.wac.hub import store_path
 from wac_toolkit import VirtualTerminal
 
 from .conftest import make_entry, until
@@ -66,16 +67,23 @@ async def test_known_terminal_restored_unavailable(
     hass: HomeAssistant, entry: MockConfigEntry, hub, terminal
 ):
     vt = await terminal("VT00001")
+    vt.punch(7, hub.session.now_local(), name="Alice")
+    vt.punch(99999999, hub.session.now_local())  # a later stranger does not replace Alice
+    await vt.wait_flushed()
     await vt.stop()
     await until(hass, lambda: not hub.states["VT00001"].online)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     # the device and its entities come back from the store before the terminal does
     assert "VT00001" in entry.runtime_data.states
+    assert entry.runtime_data.states["VT00001"].last_user["name"] == "Alice"
     assert hass.states.get("event.ai806_vt00001_access").state == STATE_UNAVAILABLE
     assert hass.states.get("binary_sensor.ai806_vt00001_connected").state == STATE_OFF
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "VT00001")})
     assert device is not None and device.model == "AI806"
+    vt.start()  # once it is back, the sensors show what was stored before the restart
+    await until(hass, lambda: entry.runtime_data.states["VT00001"].online)
+    assert hass.states.get("sensor.ai806_vt00001_last_user").state == "Alice"
 
 
 async def test_home_assistant_stop_closes_the_listener(
@@ -134,3 +142,15 @@ async def test_remove_device_only_when_offline(
     await until(hass, lambda: not hub.states["VT00001"].online)
     assert await remove()
     assert dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "VT00001")}) is None
+
+
+async def test_removing_the_entry_deletes_its_store(hass: HomeAssistant, entry, hub, terminal):
+    vt = await terminal("VT00001")
+    vt.punch(7, hub.session.now_local())
+    await vt.wait_flushed()
+    path = store_path(hass, entry.entry_id)
+    assert path.exists()
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not path.exists()
+    assert not path.with_name(path.name + "-wal").exists()
