@@ -17,13 +17,13 @@ Each step is one module: :mod:`.filters` (which rows are attendance), :mod:`.ded
 from .daily import DAY_COLUMNS, PairMode, first_last
 from .dedupe import DEFAULT_BOUNCE, drop_double_scans
 from .export import to_csv, to_xlsx
-from .filters import DOOR_ID, STRANGER_ID, Include, attendance_punches
+from .filters import DOOR_ID, STRANGER_ID, Include, attendance_punches, require_columns
 from .plot import WEEKDAYS, arrival_counts, arrival_heatmap
 from .presence import STATUSES, People, absences, attendance_calendar
 from .punctuality import SCHEDULE_COLUMNS, against_schedule
-from .schedule import MON_FRI, Schedule, Shift
+from .schedule import MON_FRI, Schedule, Shift, as_date
 from .timesheet import TIMESHEET_COLUMNS, month_bounds, timesheet, timesheet_totals
-from .units import as_clock, as_duration
+from .units import ClockLike, DurationLike, as_clock, as_duration
 from .workday import DEFAULT_DAY_START, DayStart, as_day, workday
 
 __all__ = [
@@ -37,7 +37,9 @@ __all__ = [
     "STRANGER_ID",
     "TIMESHEET_COLUMNS",
     "WEEKDAYS",
+    "ClockLike",
     "DayStart",
+    "DurationLike",
     "Include",
     "PairMode",
     "People",
@@ -48,6 +50,7 @@ __all__ = [
     "arrival_counts",
     "arrival_heatmap",
     "as_clock",
+    "as_date",
     "as_day",
     "as_duration",
     "attendance_calendar",
@@ -55,6 +58,7 @@ __all__ = [
     "drop_double_scans",
     "first_last",
     "month_bounds",
+    "require_columns",
     "timesheet",
     "timesheet_totals",
     "to_csv",
