@@ -73,6 +73,7 @@ class Gateway:
         ssl: an SSL context for ``wss://``.
         max_unregistered: connections allowed to be waiting for their ``reg`` at once.
         command_timeout, max_queue: passed to each :class:`Peer`.
+        open_timeout: seconds for the HTTP upgrade (slow-drip handshakes are closed after it).
     """
 
     def __init__(
@@ -91,6 +92,7 @@ class Gateway:
         max_queue: int = 64,
         ping_interval: float | None = 30.0,
         ping_timeout: float | None = 30.0,
+        open_timeout: float = 10.0,
     ) -> None:
         self.handler = handler
         self.host = host
@@ -105,6 +107,7 @@ class Gateway:
         self.max_queue = max_queue
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        self.open_timeout = open_timeout
         self.peers: dict[str, Peer] = {}
         self._unregistered = 0
         self._server: Server | None = None
@@ -133,7 +136,7 @@ class Gateway:
             compression=self.compression,
             ping_interval=self.ping_interval,
             ping_timeout=self.ping_timeout,
-            open_timeout=10,
+            open_timeout=self.open_timeout,
             close_timeout=5,
             max_queue=16,
             process_request=self._check_path if self.path_secret else None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import itertools
 import json
 import logging
@@ -350,15 +351,24 @@ class SQLiteStore:
             stop = jobs[-1] is None
             batch = [j for j in jobs if j is not None]
             if batch:
-                if db is None:
-                    db = self._connect()
-                self._commit(db, batch)
+                try:
+                    if db is None:
+                        db = self._connect()
+                except sqlite3.Error as exc:
+                    self._fail(batch, exc)
+                else:
+                    if not self._commit(db, batch):
+                        # Start afresh next time: after a full disk or a read-only remount a
+                        # connection can keep a stale view of the file (its WAL, its locks).
+                        with contextlib.suppress(sqlite3.Error):
+                            db.close()
+                        db = None
             if stop:
                 if db is not None:
                     db.close()
                 return
 
-    def _commit(self, db: sqlite3.Connection, batch: list[tuple[Callable[..., Any], Any]]) -> None:
+    def _commit(self, db: sqlite3.Connection, batch: list[tuple[Callable[..., Any], Any]]) -> bool:
         """One transaction for the whole batch: every caller succeeds or every caller fails."""
         results: list[Any] = []
         try:
@@ -368,18 +378,29 @@ class SQLiteStore:
             db.execute("COMMIT")
         except Exception as exc:
             if db.in_transaction:
-                db.execute("ROLLBACK")
-            log.error("store write of %d jobs failed: %s", len(batch), exc)
-            error = StoreError(f"store unavailable: {exc}")
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
-            return
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            self._fail(batch, exc)
+            return False
         for (_, future), result in zip(batch, results, strict=True):
             try:
                 future.set_result(result)
             except concurrent.futures.InvalidStateError:
                 pass  # the caller was cancelled (its connection closed); the row is stored
+        return True
+
+    def _fail(self, batch: list[tuple[Callable[..., Any], Any]], exc: Exception) -> None:
+        """Fail every caller; nothing of the batch was committed, so nothing gets acknowledged."""
+        log.error(
+            "store %s: write of %d jobs failed (%s); nothing was acknowledged, terminals keep"
+            " their records and send them again",
+            self.path, len(batch), exc,
+        )  # fmt: skip
+        error = StoreError(f"store unavailable: {exc}")
+        for _, future in batch:
+            if not future.done():
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    future.set_exception(error)
 
 
 class _Reader:
