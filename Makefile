@@ -22,8 +22,8 @@ test: test-core test-notebooks test-ha test-browser   ## everything CI runs
 test-core: $(BIN)/wac
 	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/browser
 
-test-notebooks: $(BIN)/wac
-	@echo "notebooks: not yet"
+test-notebooks: $(BIN)/wac   ## runs every notebook top to bottom (each starts its own gateway on port 0)
+	$(BIN)/pytest -q -p no:cacheprovider --nbmake notebooks/
 
 # Home Assistant 2025.4.4 needs Python 3.13 (pyenv 3.13.0 here) and HA's own constraints file,
 # without which pip backtracks for ever; requirements/ha-constraints.txt is the wheel's copy.

@@ -9,6 +9,7 @@ Toolkit errors show as one line (``UsageError``), never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import shlex
@@ -124,7 +125,12 @@ class WacMagics(Magics, Wac):
     # -- what subcommands use -----------------------------------------------------------------
 
     def options(self, **overrides: Any) -> GatewayOptions:
-        """Gateway options from the traits, with ``%wac start`` flags applied."""
+        """Gateway options with ``%wac start`` flags applied to the running gateway's options
+        (so a bare ``%wac start`` keeps it), or to the traits when none runs."""
+        if self.runtime is not None and self.runtime.alive:
+            current = self.runtime.options
+            changed = {k: v for k, v in overrides.items() if v is not None}
+            return dataclasses.replace(current, **changed)
         values: dict[str, Any] = {
             "db": self.db,
             "host": self.host,
