@@ -10,6 +10,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.wac.const import DOMAIN, EVENT_ACCESS
+from wac_toolkit.net.terminal import VirtualUser
 
 from .conftest import until
 
@@ -114,3 +115,12 @@ async def test_disconnect_makes_entities_unavailable(hass: HomeAssistant, hub, t
     await until(hass, lambda: hub.states["VT00001"].online)
     assert hass.states.get(ACCESS).state == STATE_UNKNOWN
     assert hass.states.get(CONNECTED).state == STATE_ON
+
+
+async def test_counters_from_devinfo_once_enabled(hass: HomeAssistant, entry, hub, terminal):
+    vt = await terminal()
+    er.async_get(hass).async_update_entity("sensor.ai806_vt00001_users", disabled_by=None)
+    vt.users.update({1: VirtualUser(1, "Alice"), 2: VirtualUser(2, "Bob")})
+    assert await hass.config_entries.async_reload(entry.entry_id)  # the terminal re-registers
+    await until(hass, lambda: entry.runtime_data.states["VT00001"].online)
+    assert hass.states.get("sensor.ai806_vt00001_users").state == "2"
