@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import until
-from tests.roster_fleet import held, roster_terminal
+from tests.roster_fleet import held
 from wac_toolkit import Session, VirtualTerminal
 from wac_toolkit.roster import SyncFailed, SyncSucceeded
 
@@ -44,7 +44,7 @@ def fast(session: Session, max_attempts: int = 3) -> None:
 
 async def test_offline_terminals_catch_up_and_hold_exactly_the_roster(session: Session) -> None:
     fast(session)
-    front, back, gate = (roster_terminal(session.url, sn) for sn in ("FRONT", "BACK", "GATE"))
+    front, back, gate = (VirtualTerminal(session.url, sn) for sn in ("FRONT", "BACK", "GATE"))
     for vt in (front, back, gate):
         await online(session, vt)
     await offline(session, gate)
@@ -96,10 +96,10 @@ async def test_refused_credential_fails_for_good_while_the_rest_sync(session: Se
             return terminal.refusal("setuserinfo", "card reader missing")
         return await VirtualTerminal.handlers["setuserinfo"](terminal, frame)
 
-    picky = roster_terminal(session.url, "PICKY")
+    picky = VirtualTerminal(session.url, "PICKY")
     picky.handlers = {**picky.handlers, "setuserinfo": no_cards}  # type: ignore[misc]
-    good = roster_terminal(session.url, "GOOD")
-    stubborn = roster_terminal(session.url, "STUBBORN", refuse={"setuserinfo"})
+    good = VirtualTerminal(session.url, "GOOD")
+    stubborn = VirtualTerminal(session.url, "STUBBORN", refuse={"setuserinfo"})
     for vt in (picky, good, stubborn):
         await online(session, vt)
 
@@ -130,7 +130,7 @@ async def test_refused_credential_fails_for_good_while_the_rest_sync(session: Se
 
 async def test_gateway_restart_loses_no_queued_step(db_path: Path) -> None:
     async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0) as first:
-        vt = await online(first, roster_terminal(first.url, "DOOR"))
+        vt = await online(first, VirtualTerminal(first.url, "DOOR"))
         await offline(first, vt)
         await first.roster.add_person(1, "Alice", pin="0012", card="77")
         await first.roster.add_person(2, "Bob", pin="3")
@@ -154,7 +154,7 @@ async def test_gateway_restart_loses_no_queued_step(db_path: Path) -> None:
 async def test_reconcile_repairs_keypad_drift_both_ways(session: Session) -> None:
     fast(session)
     session.roster.adopt_pushed = False
-    vt = await online(session, roster_terminal(session.url, "LOBBY"))
+    vt = await online(session, VirtualTerminal(session.url, "LOBBY"))
     await session.roster.add_person(1, "Alice", pin="0012", card="55")
     await session.roster.add_person(2, "Bob", pin="22")
     await settled(session)
@@ -189,8 +189,8 @@ async def test_reconcile_repairs_keypad_drift_both_ways(session: Session) -> Non
 async def test_keypad_enrolment_spreads_to_the_other_terminals(session: Session) -> None:
     fast(session)
     session.roster.spread_to = "all"
-    a = await online(session, roster_terminal(session.url, "A"))
-    b = await online(session, roster_terminal(session.url, "B"))
+    a = await online(session, VirtualTerminal(session.url, "A"))
+    b = await online(session, VirtualTerminal(session.url, "B"))
     await a.enroll(9, "Nina", 11, "0000777")
     await until(lambda: 9 in b.users)
     await settled(session)
@@ -198,7 +198,7 @@ async def test_keypad_enrolment_spreads_to_the_other_terminals(session: Session)
     nina = session.roster.person(9)
     assert nina is not None and nina.card == "0000777" and [str(t) for t in nina.targets] == ["all"]
     # a terminal seen for the first time gets everyone assigned to "all"
-    c = await online(session, roster_terminal(session.url, "C"))
+    c = await online(session, VirtualTerminal(session.url, "C"))
     await until(lambda: 9 in c.users)
     assert held(c) == held(b)
 

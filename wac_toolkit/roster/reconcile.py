@@ -4,8 +4,8 @@ Known state drifts: people are enrolled or deleted on the keypad with ``nosendus
 terminal is reset, or another server touched it. Reconciliation asks the terminal, replaces
 what the store believes it holds, and lets the planner queue the repairs.
 
-Uses the Session's typed ``get_user_list`` / ``get_user_info`` when present, else the raw
-commands with the robust paging rule of PROTOCOL.md 5.3.
+Uses the Session's typed ``get_user_list`` (which pages by the rule of PROTOCOL.md 5.3) and
+``get_user_info``.
 """
 
 from __future__ import annotations
@@ -13,19 +13,16 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import DeviceError
 from ..protocol.models import BackupNum, UserCredential
-from ..protocol.values import as_int
 from ..store.sqlite import micros
 
 if TYPE_CHECKING:
     from ..session import Session
 
 __all__ = ["ReconcileReport", "Slot", "read_slots", "read_credentials", "replace_held"]
-
-MAX_PAGES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,57 +50,23 @@ class ReconcileReport:
 
 async def read_slots(session: Session, sn: str) -> list[Slot]:
     """Every (enrollid, backupnum) the terminal lists, through all pages."""
-    typed = getattr(session, "get_user_list", None)
-    if typed is not None:
-        return [Slot(int(s.enrollid), int(s.backupnum), int(s.admin or 0)) for s in await typed(sn)]
-    slots: list[Slot] = []
-    seen: set[tuple[int, int]] = set()
-    last_to: int | None = None
-    for page in range(MAX_PAGES):
-        try:
-            reply = await session.command(sn, "getuserlist", {"stn": page == 0})
-        except DeviceError:
-            break
-        records = reply.get("record")
-        if not isinstance(records, list) or not records:
-            break
-        for item in records:
-            if not isinstance(item, dict):
-                continue
-            enrollid, backupnum = as_int(item.get("enrollid")), as_int(item.get("backupnum"))
-            if enrollid is None or backupnum is None or (enrollid, backupnum) in seen:
-                continue
-            seen.add((enrollid, backupnum))
-            slots.append(Slot(enrollid, backupnum, as_int(item.get("admin")) or 0))
-        count, to = as_int(reply.get("count")), as_int(reply.get("to"))
-        if to is not None and (to == last_to or (count is not None and to >= count - 1)):
-            break
-        last_to = to
-    return slots
+    return [
+        Slot(int(s.enrollid), int(s.backupnum), int(s.admin or 0))
+        for s in await session.get_user_list(sn)
+    ]
 
 
 async def read_credentials(
     session: Session, sn: str, slots: list[Slot]
 ) -> tuple[list[UserCredential], list[tuple[int, int]]]:
     """``getuserinfo`` for each slot; slots the terminal will not give are returned apart."""
-    typed = getattr(session, "get_user_info", None)
     found: list[UserCredential] = []
     missing: list[tuple[int, int]] = []
     for slot in slots:
         try:
-            if typed is not None:
-                credential = await typed(sn, slot.enrollid, slot.backupnum)
-            else:
-                reply = await session.command(
-                    sn, "getuserinfo", {"enrollid": slot.enrollid, "backupnum": slot.backupnum}
-                )
-                credential = UserCredential.from_wire(
-                    {"enrollid": slot.enrollid, "backupnum": slot.backupnum, **_fields(reply)}
-                )
+            found.append(await session.get_user_info(sn, slot.enrollid, slot.backupnum))
         except DeviceError:
             missing.append((slot.enrollid, slot.backupnum))
-            continue
-        found.append(credential)
     return found, missing
 
 
@@ -127,7 +90,3 @@ def replace_held(db: sqlite3.Connection, sn: str, credentials: list[UserCredenti
     ).fetchall():
         if enrollid not in held_ids:
             db.execute("DELETE FROM roster_enabled WHERE sn = ? AND enrollid = ?", (sn, enrollid))
-
-
-def _fields(reply: dict[str, Any]) -> dict[str, Any]:
-    return {k: reply[k] for k in ("name", "admin", "record") if k in reply}

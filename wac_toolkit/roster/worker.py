@@ -135,7 +135,7 @@ class SyncWorker:
         person: Person | None = await store.run_write(lambda db: tables.get_person(db, op.enrollid))
         attempts = step.attempts + 1
         try:
-            reply = await self._execute(sn, step, person)
+            await self._execute(sn, step, person)
         except (DeviceError, CommandTimeout) as exc:
             reason = str(exc.reason) if isinstance(exc, DeviceError) else "no reply"
             await self._refused(step, attempts, reason)
@@ -159,38 +159,24 @@ class SyncWorker:
                 tables.mark_enabled(db, sn, op.enrollid, op.enabled)
 
         await store.run_write(record)
-        log.debug(
-            "roster: %s %s of %s on %s done (%s)",
-            op.kind.value,
-            op.backupnum,
-            op.enrollid,
-            sn,
-            reply.get("result"),
-        )
+        log.debug("roster: %s %s of %s on %s done", op.kind.value, op.backupnum, op.enrollid, sn)
         self.session.publish(SyncSucceeded(sn, op.enrollid, op.kind.value, op.backupnum, attempts))
         return True
 
-    async def _execute(self, sn: str, step: queue.Step, person: Person | None) -> dict[str, Any]:
+    async def _execute(self, sn: str, step: queue.Step, person: Person | None) -> None:
         op, session = step.op, self.session
         if op.kind is OpKind.SET:
             record = None if person is None else person.credentials.get(op.backupnum or 0)
             if person is None or record is None or op.backupnum is None:
                 raise _Dropped
-            return await session.set_user_info(
+            await session.set_user_info(
                 sn, op.enrollid, person.name, op.backupnum, record, admin=person.admin
             )
-        if op.kind is OpKind.DELETE:
-            return await session.delete_user(
-                sn, op.enrollid, 13 if op.backupnum is None else op.backupnum
-            )
-        enabled = bool(op.enabled)
-        enable_user = getattr(session, "enable_user", None)
-        if enable_user is not None:
-            reply = await enable_user(sn, op.enrollid, enabled)
-            return reply if isinstance(reply, dict) else {}
-        return await session.command(
-            sn, "enableuser", {"enrollid": op.enrollid, "enflag": int(enabled)}
-        )
+        elif op.kind is OpKind.DELETE:
+            backupnum = 13 if op.backupnum is None else op.backupnum
+            await session.delete_user(sn, op.enrollid, backupnum)
+        else:
+            await session.enable_user(sn, op.enrollid, bool(op.enabled))
 
     async def _refused(self, step: queue.Step, attempts: int, reason: str) -> None:
         op, sn = step.op, step.sn
