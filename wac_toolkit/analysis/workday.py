@@ -45,7 +45,6 @@ def workday(punches: pd.DataFrame, day_start: DayStart = DEFAULT_DAY_START) -> p
     Raises:
         ValueError: a column is missing or a boundary is not a clock time.
     """
-
     require_columns(punches, ("time",), "workday")
     wall = punches["time"].dt.tz_localize(None) if punches["time"].dt.tz else punches["time"]
     if isinstance(day_start, Mapping):
