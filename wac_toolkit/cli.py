@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cli_commands import add_control_options, register as register_terminal_commands, serve_control
 from .errors import WacError
 from .net.terminal import VirtualTerminal, run_fleet
 from .session import Session
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--certfile", help="TLS certificate (PEM) to serve wss://")
     serve.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     serve.add_argument("--path-secret", help="accept only URL paths containing this word")
+    add_control_options(serve)
     serve.set_defaults(run=_serve)
 
     simulate = sub.add_parser(
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     logs.add_argument("-o", "--output", help="file to write (default stdout; parquet needs one)")
     logs.set_defaults(run=_logs)
+    register_terminal_commands(sub)  # users, pull-logs, open-door, set-time, reboot, ...
     return parser
 
 
@@ -144,7 +147,8 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"wac: listening on {session.url} (store {args.db}); Ctrl-C stops", flush=True)
         if args.allow is None:
             print("wac: any terminal may register (use --allow SN ... to restrict)", flush=True)
-        await stop.wait()
+        async with serve_control(session, args):
+            await stop.wait()
         print("wac: stopping", flush=True)
     return 0
 
