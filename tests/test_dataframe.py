@@ -43,3 +43,11 @@ async def test_filters_accept_date_strings(session, terminal):
 def test_empty_frame_is_typed():
     df = empty_logs_frame("UTC")
     assert len(df) == 0 and str(df["enrollid"].dtype) == "Int64"
+
+
+async def test_punch_in_the_repeated_autumn_hour_is_kept(session, terminal):
+    vt = await terminal("DF3")
+    vt.punch(5, datetime(2025, 10, 26, 2, 30))  # happens twice in Berlin that night
+    await vt.wait_flushed(10)
+    [moment] = session.logs()["time"].tolist()
+    assert moment == pd.Timestamp("2025-10-26 02:30", tz="Europe/Berlin", ambiguous=True)

@@ -139,6 +139,7 @@ def _row_type() -> Any:
 
 
 def _pandas_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFrame:
+    import numpy as np
     import pandas as pd
 
     raw = pd.DataFrame.from_records(rows, columns=list(LOG_COLUMNS), coerce_float=False)
@@ -149,8 +150,10 @@ def _pandas_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataF
     out["enrollid"] = raw["enrollid"].astype("Int64")
     out["name"] = raw["name"].astype("string")
     naive = pd.to_datetime(raw["time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    # Terminals send wall time without a zone. In the repeated hour when clocks go back, take the
+    # first (summer-time) reading rather than losing the punch; a skipped hour moves forward.
     out["time"] = naive.dt.tz_localize(
-        tz if not isinstance(tz, str) else zone, ambiguous="NaT", nonexistent="shift_forward"
+        zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
     ).astype(f"datetime64[us, {zone}]")
     out["time_raw"] = raw["time_raw"].astype("string")
     out["mode"] = raw["mode"].astype("Int16")
