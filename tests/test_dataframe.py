@@ -50,4 +50,5 @@ async def test_punch_in_the_repeated_autumn_hour_is_kept(session, terminal):
     vt.punch(5, datetime(2025, 10, 26, 2, 30))  # happens twice in Berlin that night
     await vt.wait_flushed(10)
     [moment] = session.logs()["time"].tolist()
-    assert moment == pd.Timestamp("2025-10-26 02:30", tz="Europe/Berlin", ambiguous=True)
+    assert moment == pd.Timestamp("2025-10-26 02:30").tz_localize("Europe/Berlin", ambiguous=True)
+    assert moment.utcoffset().total_seconds() == 7200  # the first, summer-time 02:30
