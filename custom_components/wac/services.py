@@ -60,7 +60,7 @@ SET_USER_INFO_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): _DEVICES,
         vol.Required(ATTR_ENROLLID): _ENROLLID,
-        vol.Optional(ATTR_NAME, default=""): vol.All(cv.string, vol.Length(max=24)),
+        vol.Optional(ATTR_NAME): vol.All(cv.string, vol.Length(max=24)),
         vol.Required(ATTR_BACKUPNUM): vol.All(vol.Coerce(int), vol.In(BACKUPNUMS)),
         vol.Required(ATTR_RECORD): vol.All(cv.string, vol.Length(min=1)),
         vol.Optional(ATTR_ADMIN, default=0): vol.All(vol.Coerce(int), vol.In((0, 1, 2))),
@@ -103,10 +103,15 @@ def async_setup_services(hass: HomeAssistant) -> None:
         data = call.data
 
         async def run(session: Session, sn: str) -> dict[str, Any]:
+            name = data.get(ATTR_NAME)
+            if name is None:  # adding a card to Alice must not blank her name
+                name = await hass.async_add_executor_job(
+                    _known_name, session, sn, data[ATTR_ENROLLID]
+                )
             return await session.set_user_info(
                 sn,
                 data[ATTR_ENROLLID],
-                data[ATTR_NAME],
+                name,
                 data[ATTR_BACKUPNUM],
                 data[ATTR_RECORD],  # PIN and card go out as numbers unless zero-padded
                 admin=data[ATTR_ADMIN],
@@ -147,6 +152,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hass.services.async_register(
             DOMAIN, name, handler, schema=schema, supports_response=SupportsResponse.OPTIONAL
         )
+
+
+def _known_name(session: Session, sn: str, enrollid: int) -> str:
+    """The name stored for ``enrollid`` on ``sn`` (reads the store: run in an executor)."""
+    return next(
+        (c.name for c in session.store.credentials(sn) if c.enrollid == enrollid and c.name), ""
+    )
 
 
 def _targets(hass: HomeAssistant, device_ids: list[str]) -> list[tuple[Session, str]]:

@@ -39,6 +39,17 @@ async def test_set_user_info_writes_the_terminal(hass: HomeAssistant, hub, termi
     assert vt.users[7].credentials == {10: 1234}  # a PIN travels as a JSON number
     assert response["VT00001"]["result"] is True
     assert response["VT00001"]["ret"] == "setuserinfo"
+    # a second credential without a name keeps the name the user already has
+    await call(
+        hass,
+        "set_user_info",
+        device_id=device_id(hass, "VT00001"),
+        enrollid=7,
+        backupnum="11",
+        record="4711",
+    )
+    assert vt.users[7].name == "Alice"
+    assert vt.users[7].credentials == {10: 1234, 11: 4711}
 
 
 async def test_card_keeps_leading_zeros_on_two_terminals(hass: HomeAssistant, hub, terminal):
