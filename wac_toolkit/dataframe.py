@@ -108,9 +108,7 @@ def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFr
         "sn": col["sn"].dictionary_encode().to_pandas(),
         "enrollid": ext("enrollid", "Int64"),
         "name": ext("name", "string"),
-        "time": naive.dt.tz_localize(
-            tz if not isinstance(tz, str) else zone, ambiguous="NaT", nonexistent="shift_forward"
-        ).astype(f"datetime64[us, {zone}]"),
+        "time": _wall_time(naive, zone),
         "time_raw": ext("time_raw", "string"),
         "mode": ext("mode", "Int16"),
         "mode_label": labelled("mode", labels, sorted(set(labels.values()))),
@@ -139,7 +137,6 @@ def _row_type() -> Any:
 
 
 def _pandas_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFrame:
-    import numpy as np
     import pandas as pd
 
     raw = pd.DataFrame.from_records(rows, columns=list(LOG_COLUMNS), coerce_float=False)
@@ -150,11 +147,7 @@ def _pandas_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataF
     out["enrollid"] = raw["enrollid"].astype("Int64")
     out["name"] = raw["name"].astype("string")
     naive = pd.to_datetime(raw["time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    # Terminals send wall time without a zone. In the repeated hour when clocks go back, take the
-    # first (summer-time) reading rather than losing the punch; a skipped hour moves forward.
-    out["time"] = naive.dt.tz_localize(
-        zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
-    ).astype(f"datetime64[us, {zone}]")
+    out["time"] = _wall_time(naive, zone)
     out["time_raw"] = raw["time_raw"].astype("string")
     out["mode"] = raw["mode"].astype("Int16")
     labels = {code: VerifyMode(code).label for code in _MODE_CODES}
@@ -174,6 +167,16 @@ def _pandas_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataF
     )
     out["has_image"] = raw["has_image"].astype(bool)
     return out
+
+
+def _wall_time(naive: pd.Series, zone: str) -> pd.Series:
+    """Terminal wall time in its zone. In the repeated hour when clocks go back, take the first
+    (summer-time) reading rather than losing the punch; a skipped hour moves forward."""
+    import numpy as np
+
+    return naive.dt.tz_localize(
+        zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+    ).astype(f"datetime64[us, {zone}]")
 
 
 def empty_logs_frame(tz: tzinfo | str) -> pd.DataFrame:
