@@ -1,6 +1,8 @@
 """wac-toolkit: gateway, store, SDK and faces for "WebSocket + JSON" attendance terminals."""
 
 from .client import WacClient, WacClientSync
+from .commands import PagingError
+from .control import ControlClient
 from .errors import (
     CommandTimeout,
     ConfirmationRequired,
@@ -15,6 +17,8 @@ from .errors import (
 from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
 from .net import Quirks, VirtualTerminal, run_fleet
 from .protocol import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
+from .protocol.catalogue import DoorMode, LockMode
+from .protocol.results import UserSlot
 from .session import AccessDecision, Session, Terminal
 from .sync import SessionSync
 
@@ -25,12 +29,16 @@ __all__ = [
     "AccessEvent",
     "BackupNum",
     "CommandTimeout",
+    "ControlClient",
     "ConfirmationRequired",
     "DeviceError",
     "DeviceInfo",
+    "DoorMode",
     "Event",
     "FrameError",
+    "LockMode",
     "LogRecord",
+    "PagingError",
     "QueueFull",
     "Quirks",
     "Session",
@@ -42,6 +50,7 @@ __all__ = [
     "TerminalOffline",
     "UserCredential",
     "UserPushed",
+    "UserSlot",
     "VerifyMode",
     "VirtualTerminal",
     "WacClient",
