@@ -39,8 +39,12 @@ $(HA_BIN)/.installed: pyproject.toml requirements/ha-constraints.txt requirement
 test-ha: $(HA_BIN)/.installed   ## custom_components/wac against the real HA test harness
 	$(HA_BIN)/pytest -q -c tests/ha/pytest.ini tests/ha
 
-test-browser:
-	@echo "browser: not yet"
+test-browser: $(BIN)/wac   ## JupyterLab in headless Debian chromium; installs what is missing
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	$(BIN)/pip install -q -e '.[dev,browser]'
+	cd tests/browser && npm ci --no-audit --no-fund
+	WAC_BROWSER_REQUIRED=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 bench: $(BIN)/wac
 	$(BIN)/python -m bench

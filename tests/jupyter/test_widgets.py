@@ -22,7 +22,7 @@ async def settle(form: UserForm) -> None:
 async def test_dashboard_shows_terminals_events_and_counts(session, terminal):
     vt = await terminal("SN1")
     dash = Dashboard(session, feed_size=3)
-    assert "SN1" in dash.terminals.value and "🟢" in dash.terminals.value
+    assert "SN1" in dash.terminals.value and "wac-online" in dash.terminals.value
     assert "1 of 1 terminals online · 0 access events" in dash.counts.value
     assert "no access events yet" in dash.feed.value
     vt.punch(7, datetime(2025, 8, 1, 8, 0, 5), mode=1, name="Ann")
@@ -31,7 +31,7 @@ async def test_dashboard_shows_terminals_events_and_counts(session, terminal):
     assert "2025-08-01 08:00:05" in dash.feed.value and "7 Ann" in dash.feed.value
     assert "card in" in dash.feed.value
     await vt.stop()
-    await until(lambda: "⚪" in dash.terminals.value)
+    await until(lambda: "wac-offline" in dash.terminals.value)
     assert "0 of 1 terminals online" in dash.counts.value
     dash.close()
 

@@ -100,7 +100,8 @@ class Dashboard:
         terminals = self.session.terminals()
         online = sum(t.online for t in terminals)
         rows = "".join(
-            f'<tr><td>{"🟢" if t.online else "⚪"}</td><td class="wac-sn">{html.escape(t.sn)}</td>'
+            f"<tr><td>{_ONLINE if t.online else _OFFLINE}</td>"
+            f'<td class="wac-sn">{html.escape(t.sn)}</td>'
             f"<td>{html.escape(t.modelname or '')}</td><td>{by_sn.get(t.sn, 0)}</td></tr>"
             for t in terminals
         )
@@ -123,6 +124,10 @@ class Dashboard:
         """Stop listening and remove the widgets."""
         self._unsubscribe()
         self.widget.close()
+
+
+_ONLINE = '<span class="wac-online" title="online" style="color:#1a7f37">●</span>'
+_OFFLINE = '<span class="wac-offline" title="offline" style="color:#8c959f">○</span>'
 
 
 def _event_line(event: AccessEvent) -> str:
