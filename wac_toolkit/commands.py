@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -166,16 +166,8 @@ class TerminalCommands:
     (``TerminalOffline``, ``DeviceError``, ``CommandTimeout``).
     """
 
-    async def _terminal_request(
-        self,
-        sn: str,
-        cmd: str,
-        fields: dict[str, Any],
-        *,
-        timeout: float | None,
-        expect_reply: bool,
-    ) -> dict[str, Any]:
-        raise NotImplementedError
+    # The transport hooks a subclass provides (see the module docstring):
+    _terminal_request: Callable[..., Awaitable[dict[str, Any]]]
 
     async def _store_pulled(self, sn: str, records: tuple[LogRecord, ...], source: str) -> int:
         return len(records)
@@ -390,32 +382,16 @@ class BoundCommands:
 
     sn: str | None
     control: Any = None
+    request: Callable[..., Awaitable[dict[str, Any]]]
+    """``request(cmd, fields, timeout=, expect_reply=)``: the subclass's way to the terminal."""
 
     def _bound_sn(self) -> str:
         if not self.sn:
             raise WacClientError("this client does not know its terminal's sn")
         return self.sn
 
-    async def request(
-        self,
-        cmd: str,
-        fields: dict[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        expect_reply: bool = True,
-    ) -> dict[str, Any]:
-        raise NotImplementedError
-
-    async def _terminal_request(
-        self,
-        sn: str,
-        cmd: str,
-        fields: dict[str, Any],
-        *,
-        timeout: float | None,
-        expect_reply: bool,
-    ) -> dict[str, Any]:
-        return await self.request(cmd, fields, timeout=timeout, expect_reply=expect_reply)
+    async def _terminal_request(self, sn: str, cmd: str, fields: Any, **how: Any) -> Any:
+        return await self.request(cmd, fields, **how)
 
     async def _store_pulled(self, sn: str, records: tuple[LogRecord, ...], source: str) -> int:
         if self.control is None:

@@ -13,7 +13,8 @@ Messages are JSON objects with an ``id`` and an ``op``; the answer echoes the ``
 with its reason, ``CommandTimeout`` ...), which :class:`ControlClient` raises again as the
 same exception. Ops: ``command`` (sn, cmd, fields: any server-to-terminal command of the
 catalogue), ``ingest`` (pulled records into the gateway's store), ``reconnect_mark`` /
-``wait_reconnect`` (for ``reboot``), ``terminals``.
+``wait_reconnect`` (for ``reboot``), ``terminals``, ``roster_sync`` and
+``roster_reconcile`` (for ``wac roster``).
 """
 
 from __future__ import annotations
@@ -114,15 +115,10 @@ class ControlServer:
     ) -> None:
         self.session = session
         self.host = host
-        self.requested_port = port
+        self.port = port
+        """The port; the one the OS chose once started with port 0."""
         self.token = token or secrets.token_urlsafe(24)
         self._server: Server | None = None
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            return self.requested_port
-        return int(next(iter(self._server.sockets)).getsockname()[1])
 
     @property
     def url(self) -> str:
@@ -133,12 +129,13 @@ class ControlServer:
         self._server = await serve(
             self._handle,
             self.host,
-            self.requested_port,
+            self.port,
             process_request=self._check_token,
             max_size=64 * 2**20,
             compression=None,
             server_header=None,
         )
+        self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:
@@ -190,6 +187,8 @@ class ControlServer:
                 {**asdict(t), "info": None, "last_seen": str(t.last_seen or "")}
                 for t in session.terminals()
             ]
+        if op == "roster_sync":  # wac roster changed the store: deliver now
+            return await session.roster.sync(request.get("sn") or None)
         sn = request.get("sn")
         if not isinstance(sn, str) or not sn:
             raise ValueError(f"{op}: sn required")
@@ -219,6 +218,11 @@ class ControlServer:
             return await session._wait_reconnect(
                 sn, int(request["mark"]), float(request["timeout"])
             )
+        if op == "roster_reconcile":
+            report = await session.roster.reconcile(
+                sn, prune=bool(request.get("prune")), adopt=bool(request.get("adopt"))
+            )
+            return asdict(report)
         raise ValueError(f"unknown control op {op!r}")
 
 
@@ -315,26 +319,11 @@ class ControlClient:
             _raise(answer)
         return answer.get("result")
 
-    async def command(
-        self,
-        sn: str,
-        cmd: str,
-        fields: dict[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        expect_reply: bool = True,
-    ) -> dict[str, Any]:
-        """Any catalogue command to terminal ``sn``; the terminal's reply."""
-        wait = (timeout or self.timeout) + 10.0
-        result = await self.call(
-            "command",
-            wait=wait,
-            sn=sn,
-            cmd=cmd,
-            fields=fields or {},
-            timeout=timeout,
-            expect_reply=expect_reply,
-        )
+    async def command(self, sn: str, cmd: str, fields: Any = None, **how: Any) -> dict[str, Any]:
+        """Any catalogue command to terminal ``sn`` (``how``: ``timeout``, ``expect_reply``);
+        the terminal's reply."""
+        wait = (how.get("timeout") or self.timeout) + 10.0
+        result = await self.call("command", wait=wait, sn=sn, cmd=cmd, fields=fields or {}, **how)
         return dict(result or {})
 
     async def ingest(self, sn: str, records: Iterable[LogRecord], source: str) -> int:

@@ -62,18 +62,9 @@ class SessionCommands(TerminalCommands):
     subscribe: Any
     now_local: Any
 
-    async def _terminal_request(
-        self,
-        sn: str,
-        cmd: str,
-        fields: dict[str, Any],
-        *,
-        timeout: float | None,
-        expect_reply: bool,
-    ) -> dict[str, Any]:
-        reply: dict[str, Any] = await self.command(
-            sn, cmd, fields, timeout=timeout, expect_reply=expect_reply
-        )
+    async def _terminal_request(self, sn: str, cmd: str, fields: Any, **how: Any) -> Any:
+        """``how``: ``timeout`` and ``expect_reply``, as :meth:`Session.command` takes them."""
+        reply = await self.command(sn, cmd, fields, **how)
         await self._record_effects(sn, cmd, fields)
         return reply
 

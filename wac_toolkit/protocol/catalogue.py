@@ -245,6 +245,13 @@ def _c(*args: Any, **kwargs: Any) -> Command:
     return Command(*args, **kwargs)
 
 
+def _wipe(name: str, method: str, group: str, help: str, since: str = "") -> Command:
+    """A destructive command without fields: it needs ``confirm=True``."""
+    return Command(
+        name, _T, method=method, group=group, destructive=True, result=_ACK, since=since, help=help
+    )
+
+
 _ALL = (
     # -- terminal -> server ---------------------------------------------------------------------
     _c("reg", _S, group="push", help="terminal registers; always first"),
@@ -298,14 +305,8 @@ _ALL = (
         method="enable_user", group="users", result=_ACK, since="1.7",
         help="enable or disable a user",
     ),
-    _c(
-        "cleanuser", _T, method="clean_users", group="users", destructive=True, result=_ACK,
-        help="delete every user",
-    ),
-    _c(
-        "cleanadmin", _T, method="clean_admins", group="users", destructive=True, result=_ACK,
-        help="demote every administrator to a normal user",
-    ),
+    _wipe("cleanuser", "clean_users", "users", "delete every user"),
+    _wipe("cleanadmin", "clean_admins", "users", "demote every administrator to a normal user"),
     _c(
         "adduser", _T,
         (
@@ -341,15 +342,9 @@ _ALL = (
         paged=True, method="get_all_logs", group="logs", item=LogRecord.from_wire,
         help="every record, optionally within a date range",
     ),
-    _c(
-        "cleanlog", _T, method="clean_logs", group="logs", destructive=True, result=_ACK,
-        help="delete every record",
-    ),
+    _wipe("cleanlog", "clean_logs", "logs", "delete every record"),
     # -- system ---------------------------------------------------------------------------------
-    _c(
-        "initsys", _T, method="init_system", group="system", destructive=True, result=_ACK,
-        help="delete every user and record, keep the settings",
-    ),
+    _wipe("initsys", "init_system", "system", "delete every user and record, keep the settings"),
     _c(
         "reboot", _T, has_reply=False, method="reboot", group="system", since="1.3",
         help="restart; no reply, the terminal reconnects and registers again",
@@ -414,10 +409,7 @@ _ALL = (
         "deleteuserlock", _T, (_ENROLLID,), method="delete_user_lock", group="doors",
         result=_ACK, since="1.1", help="remove a user's access rights",
     ),
-    _c(
-        "cleanuserlock", _T, method="clean_user_locks", group="doors", destructive=True,
-        result=_ACK, since="1.1", help="remove every user's access rights",
-    ),
+    _wipe("cleanuserlock", "clean_user_locks", "doors", "remove every user's access rights", "1.1"),
     # -- holidays and questionnaire -------------------------------------------------------------
     _c(
         "getholiday", _T, method="get_holidays", group="holidays", result=Holidays.from_reply,
