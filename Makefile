@@ -32,6 +32,8 @@ HA_VENV ?= .venv-ha
 HA_BIN := $(HA_VENV)/bin
 
 $(HA_BIN)/.installed: pyproject.toml requirements/ha-constraints.txt requirements/ha-test.txt
+	@PYENV_VERSION=$${PYENV_VERSION:-3.13.0} $(HA_PY) -c 'import sys; assert sys.version_info >= (3, 13)' \
+	  || { echo "test-ha needs Python 3.13 (pyenv install 3.13.0, or make test-ha HA_PY=/path/to/python3.13)"; exit 1; }
 	PYENV_VERSION=$${PYENV_VERSION:-3.13.0} $(HA_PY) -m venv $(HA_VENV)
 	$(HA_BIN)/pip install -q -c requirements/ha-constraints.txt -r requirements/ha-test.txt -e .
 	touch $@

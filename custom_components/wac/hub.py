@@ -102,17 +102,15 @@ class WacHub:
     async def async_start(cls, hass: HomeAssistant, entry: ConfigEntry, tz: tzinfo) -> WacHub:
         """Open the store (in an executor) and start listening; OSError when the port is taken."""
         path = store_path(hass, entry.entry_id)
-        store = await hass.async_add_executor_job(_open_store, path)
-        allow = entry.options.get(CONF_ALLOW) or None
-        session = Session(
-            host=entry.data[CONF_HOST],
-            port=entry.data[CONF_PORT],
-            tz=tz,
-            allow=allow,
-            fresh_window=60.0 * entry.options.get(CONF_FRESH_MINUTES, DEFAULT_FRESH_MINUTES),
-            command_timeout=COMMAND_TIMEOUT,
-            store=store,
-        )
+        options = {
+            "host": entry.data[CONF_HOST],
+            "port": entry.data[CONF_PORT],
+            "tz": tz,
+            "allow": entry.options.get(CONF_ALLOW) or None,
+            "fresh_window": 60.0 * entry.options.get(CONF_FRESH_MINUTES, DEFAULT_FRESH_MINUTES),
+            "command_timeout": COMMAND_TIMEOUT,
+        }
+        store, session = await hass.async_add_executor_job(_open, path, options)
         hub = cls(hass, entry, session, store)
         try:
             await session.start()
@@ -233,9 +231,15 @@ class WacHub:
         async_dispatcher_send(self.hass, self.signal_update(event.sn))
 
 
-def _open_store(path: Path) -> SQLiteStore:
+def _open(path: Path, options: dict[str, Any]) -> tuple[SQLiteStore, Session]:
+    """Store and Session; both touch the database when built, so this runs in an executor."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SQLiteStore(path)
+    store = SQLiteStore(path)
+    try:
+        return store, Session(store=store, **options)
+    except BaseException:
+        store.close()
+        raise
 
 
 def _recent_records(
