@@ -22,6 +22,7 @@ from . import __version__
 from .cli_commands import add_control_options, register as register_terminal_commands, serve_control
 from .errors import WacError
 from .net.terminal import VirtualTerminal, run_fleet
+from .roster.cli import register as register_roster
 from .session import Session
 
 __all__ = ["build_parser", "main"]
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("-o", "--output", help="file to write (default stdout; parquet needs one)")
     logs.set_defaults(run=_logs)
     register_terminal_commands(sub)  # users, pull-logs, open-door, set-time, reboot, ...
+    register_roster(sub)  # wac roster people|add|update|remove|assign|sync|...
     return parser
 
 

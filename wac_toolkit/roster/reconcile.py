@@ -73,7 +73,6 @@ async def read_credentials(
 def replace_held(db: sqlite3.Connection, sn: str, credentials: list[UserCredential]) -> None:
     """Make the store's record of what ``sn`` holds exactly ``credentials``."""
     at = micros(datetime.now(UTC))
-    held_ids = {c.enrollid for c in credentials}
     db.execute("DELETE FROM credentials WHERE sn = ?", (sn,))
     db.executemany(
         "INSERT OR REPLACE INTO credentials (sn, enrollid, backupnum, name, admin, record,"
@@ -85,8 +84,6 @@ def replace_held(db: sqlite3.Connection, sn: str, credentials: list[UserCredenti
             if c.backupnum not in (BackupNum.ALL, BackupNum.ALL_FINGERPRINTS)
         ],
     )  # fmt: skip
-    for (enrollid,) in db.execute(
-        "SELECT enrollid FROM roster_enabled WHERE sn = ?", (sn,)
-    ).fetchall():
-        if enrollid not in held_ids:
-            db.execute("DELETE FROM roster_enabled WHERE sn = ? AND enrollid = ?", (sn, enrollid))
+    # getuserinfo does not report the enabled flag: forget what we believed, so the planner
+    # sends ``enableuser 0`` again to everyone who should be disabled.
+    db.execute("DELETE FROM roster_enabled WHERE sn = ?", (sn,))
