@@ -71,6 +71,7 @@ def test_usage_mistakes_are_one_line(ip):
         "%wac logs",
         "%wac setuser VT00000 1 Ann --pin 1234",
         "%wac deleteuser VT00000 1",
+        "%wac enableuser VT00000 1",
         "%wac opendoor VT00000",
         "%wac users VT00000",
         "%wac pull-logs VT00000",
@@ -291,6 +292,16 @@ def test_opendoor(ip, fleet):
     assert "--door is 1..4" in usage_error(ip, "%wac opendoor VT00000 --door 9")
     fleet.terminals["VT00000"].refuse.add("opendoor")
     assert "refused 'opendoor'" in usage_error(ip, "%wac opendoor VT00000")
+
+
+@needs_typed
+def test_enableuser(ip, fleet):
+    terminal = fleet.terminals["VT00000"]
+    assert repr(cell(ip, "%wac enableuser VT00000 2 --off")) == "VT00000: user 2 disabled"
+    assert terminal.users[2].enabled is False
+    assert repr(cell(ip, "%wac enableuser VT00000 2")) == "VT00000: user 2 enabled"
+    assert terminal.users[2].enabled is True
+    assert "refused 'enableuser'" in usage_error(ip, "%wac enableuser VT00000 404")
 
 
 @needs_typed

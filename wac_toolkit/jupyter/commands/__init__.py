@@ -48,6 +48,7 @@ MODULES: tuple[str, ...] = (
     "logs",
     "setuser",
     "deleteuser",
+    "enableuser",
     "opendoor",
     "users",
     "pull_logs",
