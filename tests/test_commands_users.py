@@ -90,6 +90,8 @@ async def test_clean_users_and_clean_admins_need_confirmation(session, terminal)
     assert {u.admin for u in vt.users.values()} == {0}
     await session.clean_users(SN, confirm=True)
     assert vt.users == {}
+    stored = await session.loop.run_in_executor(None, session.store.credentials, SN)
+    assert stored == []  # the store follows the terminal
 
 
 async def test_add_user_enrols_and_refuses_an_existing_id(session, terminal):

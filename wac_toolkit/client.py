@@ -221,8 +221,8 @@ class WacClientSync:
         self._client = WacClient(url, **kwargs)
         self._timeout = float(kwargs.get("timeout", 20.0)) + 5.0
 
-    def _run(self, coro: Any) -> Any:
-        return self._background.run(coro, self._timeout)
+    def _run(self, coro: Any, timeout: float | None = None) -> Any:
+        return self._background.run(coro, self._timeout if timeout is None else timeout)
 
     @property
     def sn(self) -> str | None:

@@ -30,6 +30,7 @@ from .protocol.catalogue import (
     NO_DEFAULT,
     Command,
     build_fields,
+    by_method,
     terminal_commands,
 )
 from .protocol.models import LogRecord
@@ -37,6 +38,7 @@ from .protocol.paging import DEFAULT_MAX_PAGES, Page, Pager
 from .protocol.results import Ack, Rebooted, UserSlot
 
 __all__ = [
+    "LONG_CALL",
     "BoundCommands",
     "PagingError",
     "Progress",
@@ -417,7 +419,8 @@ for _name in command_methods():
 def add_blocking(cls: type, run: str, target: str, names: Iterable[str] | None = None) -> type:
     """Give a blocking facade ``cls`` a twin of every coroutine command method.
 
-    ``getattr(self, run)(coro)`` runs a coroutine to completion and ``getattr(self, target)``
+    ``getattr(self, run)(coro, timeout)`` runs a coroutine to completion (``timeout`` None:
+    the facade's default) and ``getattr(self, target)``
     is the async object (a Session or a WacClient). Async iterators have no blocking twin;
     use the list-returning methods (``get_user_list``) instead. Existing names are kept.
     """
@@ -431,9 +434,23 @@ def add_blocking(cls: type, run: str, target: str, names: Iterable[str] | None =
     return cls
 
 
+LONG_CALL = 24 * 3600.0
+"""Overall limit of a blocking call that pages or waits for a person or a reboot; each reply
+still has its own timeout, so a silent terminal fails long before this."""
+
+
+def _is_long(name: str) -> bool:
+    if name in ("pull_logs", "reboot"):
+        return True
+    spec = by_method(name)
+    return spec.paged or spec.batch is not None or spec.timeout is not None
+
+
 def _blocking(name: str, run: str, target: str) -> Callable[..., Any]:
+    limit = LONG_CALL if _is_long(name) else None
+
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self, run)(getattr(getattr(self, target), name)(*args, **kwargs))
+        return getattr(self, run)(getattr(getattr(self, target), name)(*args, **kwargs), limit)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"Blocking :meth:`{name}`."

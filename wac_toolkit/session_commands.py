@@ -77,6 +77,11 @@ class SessionCommands(TerminalCommands):
                 await self.store.delete_credential(
                     sn, int(fields["enrollid"]), int(fields.get("backupnum", 13))
                 )
+            elif cmd in ("cleanuser", "initsys"):
+                loop = asyncio.get_running_loop()
+                held = await loop.run_in_executor(None, self.store.credentials, sn)
+                for enrollid in {c.enrollid for c in held}:
+                    await self.store.delete_credential(sn, enrollid, 13)
         except (StoreError, FrameError) as exc:
             log.error("terminal %s accepted %s but the store did not: %s", sn, cmd, exc)
 
