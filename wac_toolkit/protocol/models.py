@@ -280,9 +280,10 @@ def _first(item: dict[str, Any], *keys: str) -> Any:
 
 def _int(value: Any) -> int | None:
     """:func:`as_int` with the common case (a JSON integer) first: this runs per record."""
-    return value if type(value) is int else as_int(value)
+    return value if type(value) is int and -_2_63 <= value < _2_63 else as_int(value)
 
 
+_2_63 = 2**63
 _VERIFY_MODES = {int(m): m for m in VerifyMode}
 
 

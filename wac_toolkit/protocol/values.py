@@ -26,18 +26,24 @@ _TIME_RE = re.compile(
 )
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def as_int(value: Any) -> int | None:
-    """An integer from a JSON number or a digit string (``"123"``, ``" 0042 "``); else None."""
+    """An integer from a JSON number or a digit string (``"123"``, ``" 0042 "``); else None.
+
+    Numbers outside 64 bits are None too: no terminal sends them, and no store can keep them.
+    """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
-        return value
+        return value if _INT64_MIN <= value <= _INT64_MAX else None
     if isinstance(value, float):
-        return int(value) if value.is_integer() else None
+        return as_int(int(value)) if value.is_integer() else None
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
-            return int(text)
+        if (text.isdecimal() or (text[:1] == "-" and text[1:].isdecimal())) and len(text) < 21:
+            return as_int(int(text))
     return None
 
 

@@ -369,12 +369,26 @@ class SQLiteStore:
                 return
 
     def _commit(self, db: sqlite3.Connection, batch: list[tuple[Callable[..., Any], Any]]) -> bool:
-        """One transaction for the whole batch: every caller succeeds or every caller fails."""
-        results: list[Any] = []
+        """One transaction for the whole batch (group commit), each job in its own savepoint.
+
+        A job that raises is rolled back alone and only its caller fails, so one poison frame
+        cannot fail the frames of other terminals that share the transaction. If the commit
+        itself fails (disk full, read-only), every caller fails and nothing is acknowledged.
+        """
+        outcomes: list[tuple[bool, Any]] = []
         try:
             db.execute("BEGIN IMMEDIATE")
             for fn, _ in batch:
-                results.append(fn(db))
+                db.execute("SAVEPOINT job")
+                try:
+                    outcomes.append((True, fn(db)))
+                except Exception as exc:
+                    if not db.in_transaction:
+                        raise  # SQLite rolled the whole transaction back (I/O error, full)
+                    db.execute("ROLLBACK TO job")
+                    log.warning("store %s: one write refused: %s", self.path, exc)
+                    outcomes.append((False, StoreError(f"store refused the write: {exc}")))
+                db.execute("RELEASE job")
             db.execute("COMMIT")
         except Exception as exc:
             if db.in_transaction:
@@ -382,9 +396,12 @@ class SQLiteStore:
                     db.execute("ROLLBACK")
             self._fail(batch, exc)
             return False
-        for (_, future), result in zip(batch, results, strict=True):
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
             try:
-                future.set_result(result)
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
             except concurrent.futures.InvalidStateError:
                 pass  # the caller was cancelled (its connection closed); the row is stored
         return True
