@@ -1,0 +1,88 @@
+"""Connections that hold resources without registering are closed by their deadlines, and a cap
+sheds them when too many wait at once. Deadlines are configurable; the tests make them short."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.conftest import until
+from wac_toolkit import Session, VirtualTerminal
+
+REG = '{"cmd":"reg","sn":"DRIP1","devinfo":{"modelname":"AI806"}}'
+
+
+async def closed_code(ws, within: float = 5.0) -> int | None:
+    """Wait until the server closes ``ws``; return its close code."""
+    with pytest.raises(ConnectionClosed):
+        await asyncio.wait_for(ws.recv(), within)
+    return ws.close_code
+
+
+@pytest.fixture
+async def strict(db_path) -> AsyncIterator[Session]:
+    async with Session(
+        db_path, "127.0.0.1", 0, reg_timeout=0.4, open_timeout=0.5, max_unregistered=3
+    ) as session:
+        yield session
+
+
+async def test_a_connection_that_never_sends_reg_is_closed_with_1008(strict):
+    async with connect(strict.url, compression=None) as ws:
+        assert await closed_code(ws) == 1008
+        assert ws.close_reason == "reg expected"
+
+
+async def test_a_reg_dripped_slower_than_the_deadline_is_closed(strict):
+    async def drip() -> AsyncIterator[str]:
+        for char in REG:  # one fragment every 50 ms: 60 chars take 3 s, the deadline is 0.4 s
+            yield char
+            await asyncio.sleep(0.05)
+
+    async with connect(strict.url, compression=None) as ws:
+        sending = asyncio.ensure_future(ws.send(drip()))
+        assert await closed_code(ws) == 1008
+        sending.cancel()
+    assert strict.terminal("DRIP1") is None
+
+
+async def test_a_handshake_dripped_slower_than_open_timeout_is_dropped(strict):
+    reader, writer = await asyncio.open_connection("127.0.0.1", strict.port)
+    request = (
+        f"GET /pub/chat HTTP/1.1\r\nHost: 127.0.0.1:{strict.port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    try:
+        for char in request:
+            writer.write(char.encode())
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            if reader.at_eof():
+                break
+        data = await asyncio.wait_for(reader.read(), 5)
+    except ConnectionError:
+        data = b""
+    finally:
+        writer.close()
+    assert b"101 Switching Protocols" not in data
+    assert loop.time() - began < len(request) * 0.05, "the server waited for the whole drip"
+
+
+async def test_unregistered_connections_beyond_the_cap_get_1013(strict):
+    silent = [await connect(strict.url, compression=None) for _ in range(3)]
+    await until(lambda: strict.gateway._unregistered == 3)
+    async with connect(strict.url, compression=None) as extra:
+        assert await closed_code(extra) == 1013
+    # The silent ones time out; then a real terminal gets in.
+    for ws in silent:
+        assert await closed_code(ws) == 1008
+    async with VirtualTerminal(strict.url, "LEGIT") as vt:
+        vt.punch(1)
+        await vt.wait_flushed(10)
