@@ -62,6 +62,11 @@ async def test_address_not_of_this_host(hass: HomeAssistant):
     assert result["errors"] == {"base": "invalid_host"}
 
 
+async def test_unresolvable_host(hass: HomeAssistant):
+    result = await _user(hass, "x" * 64 + ".example", free_port())  # a label too long for DNS
+    assert result["errors"] == {"base": "invalid_host"}
+
+
 async def test_already_configured(hass: HomeAssistant):
     entry = make_entry()
     entry.add_to_hass(hass)
