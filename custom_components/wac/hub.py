@@ -8,7 +8,7 @@ entities, and one ``wac_access`` bus event per stored record.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -63,7 +63,6 @@ class TerminalState:
     """Attributes of the newest granted record."""
     last_access: datetime | None = None
     """Terminal time (aware) of the newest record, granted or not."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def store_path(hass: HomeAssistant, entry_id: str) -> Path:
