@@ -214,7 +214,7 @@ async def test_bad_input_gets_a_clear_error(session: Session) -> None:
     await roster.add_person(1, "A", pin="1")
     with pytest.raises(ValueError, match="already"):
         await roster.add_person(1, "A again")
-    with pytest.raises(KeyError, match="not in the roster"):
+    with pytest.raises(ValueError, match="not in the roster"):
         await roster.update_person(2, name="Nobody")
     with pytest.raises(ValueError, match="admin"):
         await roster.update_person(1, admin=7)

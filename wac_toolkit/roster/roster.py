@@ -556,7 +556,7 @@ def _reach(db: sqlite3.Connection, enrollid: int) -> set[str]:
 def _existing(db: sqlite3.Connection, enrollid: int) -> Person:
     person = tables.get_person(db, enrollid)
     if person is None:
-        raise KeyError(f"enrollid {enrollid} is not in the roster")
+        raise ValueError(f"enrollid {enrollid} is not in the roster")
     return person
 
 

@@ -56,6 +56,8 @@ MODULES: tuple[str, ...] = (
     "punch",
     "setusers",
     "panels",
+    "roster",
+    "person",
 )
 """Subcommand modules in this package, in the order the overview lists them."""
 
