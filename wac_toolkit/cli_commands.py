@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -44,6 +46,8 @@ async def serve_control(session: Session, args: argparse.Namespace) -> AsyncIter
         return
     token = args.control_token or os.environ.get(TOKEN_ENV)
     server = ControlServer(session, args.control_host, args.control_port, token=token)
+    if not ipaddress.ip_address(socket.gethostbyname(args.control_host)).is_loopback:
+        print(f"wac: WARNING: control endpoint reachable beyond this host ({args.control_host})")
     async with server:
         path = write_control_file(args.db, server.url, server.token)
         print(f"wac: control endpoint {server.url}, token {server.token} (in {path})", flush=True)

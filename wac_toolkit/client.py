@@ -15,7 +15,6 @@ over its control endpoint (:mod:`wac_toolkit.control`).
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -84,15 +83,9 @@ class WacClient(BoundCommands):
     ) -> WacClient:
         """A client commanding terminal ``sn`` through the gateway running on store ``db``
         (its control file), or at ``control_url`` with ``token``."""
-        from .control import TOKEN_ENV, ControlClient
+        from .control import ControlClient
 
-        if control_url is None:
-            control = ControlClient.from_db(db, timeout=timeout + 10)
-        else:
-            token = token or os.environ.get(TOKEN_ENV)
-            if not token:
-                raise WacClientError(f"a control token is needed (argument or ${TOKEN_ENV})")
-            control = ControlClient(control_url, token, timeout=timeout + 10)
+        control = ControlClient.find(db, url=control_url, token=token, timeout=timeout + 10)
         return cls(sn=sn, timeout=timeout, control=control)
 
     async def connect(self) -> WacClient:

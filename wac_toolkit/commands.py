@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import date, datetime
 from typing import Any
@@ -46,6 +47,8 @@ __all__ = [
     "add_blocking",
     "command_methods",
 ]
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], Any]
 """``progress(done, total)``: records so far, and the total when the terminal says it."""
@@ -96,6 +99,8 @@ async def _pages(
             pager.failed()
             return
         page = pager.feed(reply)
+        if pager.pages == 1 and not page.records:
+            log.info("terminal %s: empty first %s page (no data, or unsupported)", sn, spec.name)
         if page.records:
             yield page
         if progress is not None:

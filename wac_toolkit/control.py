@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict
 from http import HTTPStatus
 from pathlib import Path
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ControlClient",
     "ControlServer",
+    "Op",
     "TOKEN_ENV",
     "control_file",
     "read_control_file",
@@ -63,6 +64,9 @@ log = logging.getLogger(__name__)
 
 TOKEN_ENV = "WAC_CONTROL_TOKEN"
 """Environment variable holding the control token (instead of ``--control-token``)."""
+
+Op = Callable[["Session", dict[str, Any]], Awaitable[Any]]
+"""A control op: ``async fn(session, request) -> result``."""
 
 _TERMINAL_COMMANDS = frozenset(c.name for c in terminal_commands())
 _PULLS = frozenset(c.name for c in terminal_commands() if c.paged and c.group == "logs")
@@ -181,49 +185,76 @@ class ControlServer:
 
     async def _dispatch(self, request: dict[str, Any]) -> Any:
         op = request.get("op")
-        session = self.session
-        if op == "terminals":
-            return [
-                {**asdict(t), "info": None, "last_seen": str(t.last_seen or "")}
-                for t in session.terminals()
-            ]
-        if op == "roster_sync":  # wac roster changed the store: deliver now
-            return await session.roster.sync(request.get("sn") or None)
-        sn = request.get("sn")
-        if not isinstance(sn, str) or not sn:
-            raise ValueError(f"{op}: sn required")
-        if op == "command":
-            cmd = request.get("cmd")
-            if cmd not in _TERMINAL_COMMANDS:
-                raise ValueError(f"{cmd!r} is not a server-to-terminal command of the catalogue")
-            fields = request.get("fields") or {}
-            if not isinstance(fields, dict):
-                raise ValueError("fields must be an object")
-            return await session._terminal_request(
-                sn,
-                cmd,
-                fields,
-                timeout=request.get("timeout"),
-                expect_reply=bool(request.get("expect_reply", True)),
-            )
-        if op == "ingest":
-            source = request.get("source")
-            if source not in _PULLS:
-                raise ValueError(f"ingest source must be one of {sorted(_PULLS)}")
-            records = tuple(LogRecord.from_wire(item) for item in request.get("records") or ())
-            return await session._store_pulled(sn, records, source)
-        if op == "reconnect_mark":
-            return await session._reconnect_mark(sn)
-        if op == "wait_reconnect":
-            return await session._wait_reconnect(
-                sn, int(request["mark"]), float(request["timeout"])
-            )
-        if op == "roster_reconcile":
-            report = await session.roster.reconcile(
-                sn, prune=bool(request.get("prune")), adopt=bool(request.get("adopt"))
-            )
-            return asdict(report)
-        raise ValueError(f"unknown control op {op!r}")
+        handler = self.ops.get(op) if isinstance(op, str) else None
+        if handler is None:
+            raise ValueError(f"unknown control op {op!r}; known: {', '.join(sorted(self.ops))}")
+        return await handler(self.session, request)
+
+    ops: dict[str, Op] = {}
+    """Op name -> ``async fn(session, request) -> JSON-able result``. Other modules add their
+    own (the roster adds ``roster_sync``); errors they raise travel back like these do."""
+
+
+def _sn(request: dict[str, Any]) -> str:
+    sn = request.get("sn")
+    if not isinstance(sn, str) or not sn:
+        raise ValueError(f"{request.get('op')}: sn required")
+    return sn
+
+
+async def _terminals(session: Session, request: dict[str, Any]) -> Any:
+    return [
+        {**asdict(t), "info": None, "last_seen": str(t.last_seen or "")}
+        for t in session.terminals()
+    ]
+
+
+async def _command(session: Session, request: dict[str, Any]) -> Any:
+    """Any server-to-terminal command of the catalogue, as the Session sends it."""
+    cmd = request.get("cmd")
+    if cmd not in _TERMINAL_COMMANDS:
+        raise ValueError(f"{cmd!r} is not a server-to-terminal command of the catalogue")
+    fields = request.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise ValueError("fields must be an object")
+    timeout = request.get("timeout")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+    ):
+        raise ValueError("timeout must be a positive number of seconds")
+    expect_reply = bool(request.get("expect_reply", True))
+    return await session._terminal_request(
+        _sn(request), cmd, fields, timeout=timeout, expect_reply=expect_reply
+    )
+
+
+async def _ingest(session: Session, request: dict[str, Any]) -> Any:
+    """Records a client pulled from a terminal, stored as if the gateway had pulled them."""
+    source = request.get("source")
+    if source not in _PULLS:
+        raise ValueError(f"ingest source must be one of {sorted(_PULLS)}")
+    records = tuple(LogRecord.from_wire(item) for item in request.get("records") or ())
+    return await session._store_pulled(_sn(request), records, source)
+
+
+async def _reconnect_mark(session: Session, request: dict[str, Any]) -> Any:
+    return await session._reconnect_mark(_sn(request))
+
+
+async def _wait_reconnect(session: Session, request: dict[str, Any]) -> Any:
+    mark, timeout = int(request["mark"]), float(request["timeout"])
+    return await session._wait_reconnect(_sn(request), mark, timeout)
+
+
+ControlServer.ops.update(
+    {
+        "terminals": _terminals,
+        "command": _command,
+        "ingest": _ingest,
+        "reconnect_mark": _reconnect_mark,
+        "wait_reconnect": _wait_reconnect,
+    }
+)
 
 
 def _error(exc: Exception) -> dict[str, Any]:
@@ -254,7 +285,8 @@ def _raise(answer: dict[str, Any]) -> None:
 class ControlClient:
     """Talk to a running gateway's control endpoint (one request at a time).
 
-    Use :meth:`from_db` to find the gateway serving a store file, or give URL and token.
+    Use :meth:`find` / :meth:`from_db` to find the gateway serving a store file, or give URL
+    and token.
     """
 
     def __init__(self, url: str, token: str, *, timeout: float = 60.0) -> None:
@@ -267,8 +299,29 @@ class ControlClient:
 
     @classmethod
     def from_db(cls, db: str | Path = "wac.sqlite", **kwargs: Any) -> ControlClient:
-        url, token = read_control_file(db)
-        return cls(url, os.environ.get(TOKEN_ENV) or token, **kwargs)
+        """The gateway serving store ``db``; see :meth:`find`."""
+        return cls.find(db, **kwargs)
+
+    @classmethod
+    def find(
+        cls,
+        db: str | Path = "wac.sqlite",
+        *,
+        url: str | None = None,
+        token: str | None = None,
+        timeout: float = 60.0,
+    ) -> ControlClient:
+        """The gateway at ``url``, else the one serving store ``db`` (its control file).
+
+        The token is ``token``, else ``$WAC_CONTROL_TOKEN``, else the control file's.
+        """
+        token = token or os.environ.get(TOKEN_ENV)
+        if url is None:
+            url, written = read_control_file(db)
+            token = token or written
+        if not token:
+            raise WacClientError(f"a control token is needed (--token or ${TOKEN_ENV})")
+        return cls(url, token, timeout=timeout)
 
     async def connect(self) -> ControlClient:
         if self._connection is None:
