@@ -114,3 +114,19 @@ def test_blocking_client_has_the_same_methods(tmp_path):
         finally:
             gateway.run(vt.disconnect())
             gateway.run(server.stop())
+
+
+async def test_other_modules_add_ops(session, control, monkeypatch):
+    async def echo(gateway_session, request):
+        assert gateway_session is session
+        if request.get("fail"):
+            raise ValueError("asked to fail")
+        return {"echo": request["text"]}
+
+    monkeypatch.setitem(ControlServer.ops, "echo", echo)
+    async with ControlClient(control.url, "s3cret") as client:
+        assert await client.call("echo", text="hi") == {"echo": "hi"}
+        with pytest.raises(ValueError, match="asked to fail"):
+            await client.call("echo", fail=True)
+        terminals = await client.call("terminals")
+        assert terminals == []
