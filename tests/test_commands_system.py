@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import until
-from wac_toolkit import AccessEvent, ConfirmationRequired
+from wac_toolkit import AccessEvent, ConfirmationRequired, DeviceError, Quirks
 from wac_toolkit.net import terminal_state
 from wac_toolkit.protocol.catalogue import DoorMode
 from wac_toolkit.protocol.models import LogRecord, VerifyMode
@@ -49,6 +49,20 @@ async def test_pull_all_logs_in_a_date_range_drops_duplicates(session, terminal)
     assert await session.pull_logs(SN, new_only=False) == 20  # day 2 was already stored
     records = [r async for r in session.iter_logs(SN, new_only=False, since=datetime(2025, 8, 3))]
     assert len(records) == 10 and records[0].time.startswith("2025-08-03")
+    listed = await session.get_all_logs(SN, since="2025-08-02", until="2025-08-02")
+    assert {r.time[:10] for r in listed} == {"2025-08-02"} and len(listed) == 10
+    assert len(await session.get_new_logs(SN)) == 30  # getalllog marks nothing uploaded
+    assert vt.acked == 30 and await session.get_new_logs(SN) == []  # getnewlog does
+
+
+async def test_sloppy_firmware_replies(session, terminal):
+    quirks = Quirks(no_sn_in_replies=True, string_result=True)
+    await terminal(SN, quirks=quirks, refuse={"opendoor"})
+    assert (await session.get_dev_info(SN)).volume == 6
+    with pytest.raises(DeviceError) as refused:
+        await session.open_door(SN)
+    assert refused.value.sn == SN
+
     with pytest.raises(ValueError):
         await session.pull_logs(SN, since="2025-08-01")  # a range needs new_only=False
 
@@ -96,6 +110,8 @@ async def test_device_settings_and_capacity(session, terminal):
     assert (settings.volume, settings.language, settings.sleep) == (3, 12, 1)
     with pytest.raises(TypeError, match="loudness"):
         await session.set_dev_info(SN, loudness=3)
+    with pytest.raises(TypeError, match="nothing to set"):
+        await session.set_dev_info(SN)
     await session.set_user_info(SN, 1, "A", 11, 1)
     capacity = await session.get_dev_cap(SN)
     assert capacity.useduser == 1 and capacity.usersize == 3000

@@ -476,6 +476,9 @@ def build_fields(spec: Command, args: Mapping[str, Any]) -> dict[str, Any]:
                 raise TypeError(f"{where}: {spec_field.param} is required")
             continue
         wire[spec_field.name] = spec_field.check(value, where)
+    if spec.settings and not any(not f.required and f.name in wire for f in spec.fields):
+        choices = ", ".join(f.param for f in spec.fields if not f.required)
+        raise TypeError(f"{where}: nothing to set; give one or more of {choices}")
     if spec.name in _STN_SINGLE:
         wire["stn"] = True
     return wire
