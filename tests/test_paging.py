@@ -3,6 +3,8 @@ that never ends its sequence."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from wac_toolkit import CommandTimeout
@@ -119,3 +121,10 @@ async def test_a_failure_after_the_first_page_ends_the_sequence(session, termina
     await anext(pages)
     vt.refuse.add("getuserlist")
     assert [p async for p in pages] == []
+
+
+async def test_two_sequences_on_one_terminal_do_not_mix(session, terminal):
+    await terminal(SN, paging="page", page_size=2)
+    await _users(session, 7)
+    first, second = await asyncio.gather(session.get_user_list(SN), session.get_user_list(SN))
+    assert [s.enrollid for s in first] == [s.enrollid for s in second] == list(range(1, 8))

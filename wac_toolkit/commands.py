@@ -18,6 +18,7 @@ gives the blocking facades their twins. A subclass provides the transport:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import logging
@@ -85,31 +86,43 @@ async def _pages(
     timeout: float | None,
     progress: Progress | None,
 ) -> AsyncIterator[Page]:
-    """Follow ``stn`` until the pager says the sequence ended."""
-    pager = Pager(spec.name, fields, max_pages=max_pages)
-    request = pager.first()
-    while True:
-        try:
-            reply = await target._terminal_request(
-                sn, spec.name, request, timeout=timeout, expect_reply=True
-            )
-        except DeviceError:
-            if pager.pages == 0:
-                raise
-            pager.failed()
-            return
-        page = pager.feed(reply)
-        if pager.pages == 1 and not page.records:
-            log.info("terminal %s: empty first %s page (no data, or unsupported)", sn, spec.name)
-        if page.records:
-            yield page
-        if progress is not None:
-            progress(pager.received, pager.total)
-        if pager.done:
-            return
-        if pager.capped:
-            raise PagingError(sn, spec.name, pager.pages)
-        request = pager.next()
+    """Follow ``stn`` until the pager says the sequence ended.
+
+    One sequence at a time per terminal: firmware keeps one cursor, so two interleaved
+    sequences would each get the other's pages.
+    """
+    async with _sequence_lock(target, sn):
+        pager = Pager(spec.name, fields, max_pages=max_pages)
+        request = pager.first()
+        while True:
+            try:
+                reply = await target._terminal_request(
+                    sn, spec.name, request, timeout=timeout, expect_reply=True
+                )
+            except DeviceError:
+                if pager.pages == 0:
+                    raise
+                pager.failed()
+                return
+            page = pager.feed(reply)
+            if pager.pages == 1 and not page.records:
+                log.info(
+                    "terminal %s: empty first %s page (no data, or unsupported)", sn, spec.name
+                )
+            if page.records:
+                yield page
+            if progress is not None:
+                progress(pager.received, pager.total)
+            if pager.done:
+                return
+            if pager.capped:
+                raise PagingError(sn, spec.name, pager.pages)
+            request = pager.next()
+
+
+def _sequence_lock(target: Any, sn: str) -> asyncio.Lock:
+    locks: dict[str, asyncio.Lock] = target.__dict__.setdefault("_page_sequences", {})
+    return locks.setdefault(sn, asyncio.Lock())
 
 
 async def _items(
