@@ -380,3 +380,40 @@ def test_fixture_data_is_real(tmp_path: Path):
     assert nights and all(p.time.hour < 12 for p in nights)  # night shift ends next morning
     assert {p.time.weekday() for p in first if p.inout == 0} <= {0, 1, 2, 3, 4}
     assert BackupNum.PASSWORD == 10
+
+
+SN_COMMANDS = [
+    "setuser {sn} 7 Ann --pin 1234",
+    "deleteuser {sn} 1",
+    "enableuser {sn} 1 --off",
+    "opendoor {sn}",
+    "users {sn}",
+    "pull-logs {sn}",
+]
+
+
+@needs_typed
+def test_every_terminal_command_names_a_bad_serial_and_an_offline_terminal(ip, fleet):
+    runtime = magics(ip).runtime
+    runtime.run(fleet.terminals["VT00001"].stop())
+    wait_for(lambda: not runtime.session.terminal("VT00001").online)
+    for line in SN_COMMANDS:
+        bad = usage_error(ip, "%wac " + line.format(sn="NOPE"))
+        assert bad.startswith("unknown terminal 'NOPE'"), line
+        offline = usage_error(ip, "%wac " + line.format(sn="VT00001"))
+        assert offline.startswith("terminal VT00001 is offline"), line
+
+
+@needs_typed
+def test_paged_commands_time_out_in_one_line(ip, fleet):
+    fleet.terminals["VT00000"].ignore.update({"getuserlist", "getnewlog"})
+    assert "did not answer 'getuserlist' within 2 s" in usage_error(ip, "%wac users VT00000")
+    assert "did not answer 'getnewlog' within 2 s" in usage_error(ip, "%wac pull-logs VT00000")
+
+
+def test_bare_start_keeps_the_running_gateway_and_a_flag_restarts_it(ip, tmp_path):
+    first = cell(ip, f"%wac start --db {tmp_path / 'a.sqlite'}")
+    assert cell(ip, "%wac start") is first
+    second = cell(ip, "%wac start --timeout 3")
+    assert second is not first and not first.alive
+    assert second.options.db == str(tmp_path / "a.sqlite") and second.options.command_timeout == 3
