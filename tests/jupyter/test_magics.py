@@ -103,7 +103,11 @@ def test_start_uses_config_and_is_idempotent(ip, tmp_path, capsys):
 
 def test_start_errors_are_one_line(ip):
     assert "unknown time zone" in usage_error(ip, "%wac start --tz Mars/Olympus")
-    assert "--port must be" in usage_error(ip, "%wac start --port 70000")
+    assert "the port must be 0..65535" in usage_error(ip, "%wac start --port 70000")
+    assert "timeout must be positive" in usage_error(ip, "%wac start --timeout 0")
+    cell(ip, "%config Wac.port = -1")
+    assert "not -1" in usage_error(ip, "%wac start")
+    cell(ip, "%config Wac.port = 0")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

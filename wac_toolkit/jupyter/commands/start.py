@@ -27,8 +27,6 @@ def configure(parser: CommandParser) -> None:
 
 
 def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Runtime:
-    if args.port is not None and not 0 <= args.port <= 65535:
-        raise ValueError(f"--port must be 0..65535, not {args.port}")
     if args.tz:
         from ...session import resolve_tz
 
@@ -44,6 +42,10 @@ def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Runtim
         command_timeout=args.timeout,
         loop=args.loop,
     )
+    if not 0 <= options.port <= 65535:
+        raise ValueError(f"the port must be 0..65535, not {options.port}")
+    if options.command_timeout <= 0:
+        raise ValueError("the command timeout must be positive")
     runtime, fresh = magics.start(options)
     if not fresh:
         print(f"gateway already running at {runtime.url}")
