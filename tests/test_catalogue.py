@@ -30,6 +30,7 @@ DOCUMENTED = {
     "setdevinfo", "getdevinfo", "getdevcap", "disabledevice", "enabledevice", "opendoor",
     "lockctrl", "setdevlock", "getdevlock", "getuserlock", "setuserlock", "deleteuserlock",
     "cleanuserlock", "getholiday", "setholiday", "getquestionnaire", "setquestionnaire",
+    "keypad",
 }  # fmt: skip
 
 

@@ -117,6 +117,12 @@ async def test_device_settings_and_capacity(session, terminal):
     assert capacity.useduser == 1 and capacity.usersize == 3000
 
 
+async def test_server_keypad_mode(session, terminal):
+    vt = await terminal(SN)
+    await session.set_keypad(SN, on=True, seconds=30)
+    assert terminal_state(vt).keypad == {"on": True, "timeout": 30}
+
+
 async def test_disable_and_enable_device(session, terminal):
     vt = await terminal(SN)
     await session.disable_device(SN)

@@ -53,6 +53,8 @@ class TerminalState:
         }
     )  # fmt: skip
     questionnaire: dict[str, Any] = field(default_factory=lambda: {"title": "", "items": []})
+    keypad: dict[str, Any] = field(default_factory=dict)
+    """The last ``keypad`` settings (``on``, ``keep``, ``timeout``)."""
     holidays: dict[str, Any] = field(default_factory=lambda: {"holidays": []})
     user_locks: dict[int, dict[str, Any]] = field(default_factory=dict)
     profiles: dict[int, str] = field(default_factory=dict)
@@ -437,6 +439,7 @@ HANDLERS: dict[str, TerminalHandler] = {
     "settime": _settime,
     "gettime": _gettime,
     "setdevinfo": _write("setdevinfo", "settings"),
+    "keypad": _write("keypad", "keypad"),
     "getdevinfo": _read("getdevinfo", "settings"),
     "getdevcap": _getdevcap,
     "disabledevice": _switch("disabledevice", False),

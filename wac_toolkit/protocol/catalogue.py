@@ -378,6 +378,16 @@ _ALL = (
         "enabledevice", _T, method="enable_device", group="system", result=_ACK,
         help="resume local verification",
     ),
+    _c(
+        "keypad", _T,
+        (
+            Field("keep", bool, False, "stay in server-keypad mode"),
+            Field("on", bool, False, "enter (true) or leave server-keypad mode"),
+            Field("timeout", int, False, "seconds before leaving it", arg="seconds"),
+        ),
+        method="set_keypad", group="system", result=_ACK, settings=True,
+        help="server-keypad mode: typed PINs go to the server as sendpin (CS2512 demo)",
+    ),
     # -- doors and locks ------------------------------------------------------------------------
     _c(
         "opendoor", _T, (Field("doornum", int, False, "door 1..4; all when left out"),),
