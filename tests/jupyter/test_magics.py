@@ -421,3 +421,20 @@ def test_bare_start_keeps_the_running_gateway_and_a_flag_restarts_it(ip, tmp_pat
     second = cell(ip, "%wac start --timeout 3")
     assert second is not first and not first.alive
     assert second.options.db == str(tmp_path / "a.sqlite") and second.options.command_timeout == 3
+
+
+def test_the_gateway_serves_while_a_cell_is_busy(ip, fleet):
+    """A punch arrives and is stored while the cell that waits for it is still running."""
+    cell(
+        ip,
+        "import time\n"
+        "from datetime import datetime\n"
+        "_m = get_ipython().magics_manager.registry['WacMagics']\n"
+        "_vt = _m.fleet.terminals['VT00000']\n"
+        "_m.runtime.loop.call_soon_threadsafe(_vt.punch, 3, datetime(2025, 8, 1, 8, 0))\n"
+        "_deadline = time.monotonic() + 10\n"
+        "while len(_m.runtime.logs()) == 0 and time.monotonic() < _deadline:\n"
+        "    time.sleep(0.01)  # a busy cell: it never yields to any event loop\n"
+        "stored_during_cell = len(_m.runtime.logs())\n",
+    )
+    assert ip.user_ns["stored_during_cell"] == 1
