@@ -117,6 +117,8 @@ class SQLiteStore:
         self._keeper = self._connect()  # keeps a memory database alive; creates the schema
         self._keeper.executescript(SCHEMA)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._failing: str | None = None
+        """Why writes fail right now (disk full, read-only), or None while they work."""
         self._writer = threading.Thread(target=self._write_loop, name="wac-store", daemon=True)
         self._writer.start()
         self._closed = False
@@ -383,8 +385,8 @@ class SQLiteStore:
                 try:
                     outcomes.append((True, fn(db)))
                 except Exception as exc:
-                    if not db.in_transaction:
-                        raise  # SQLite rolled the whole transaction back (I/O error, full)
+                    if isinstance(exc, sqlite3.OperationalError) or not db.in_transaction:
+                        raise  # the database, not the job: read-only, full, I/O error, locked
                     db.execute("ROLLBACK TO job")
                     log.warning("store %s: one write refused: %s", self.path, exc)
                     outcomes.append((False, StoreError(f"store refused the write: {exc}")))
@@ -396,6 +398,9 @@ class SQLiteStore:
                     db.execute("ROLLBACK")
             self._fail(batch, exc)
             return False
+        if self._failing is not None:
+            log.warning("store %s: writable again (was: %s)", self.path, self._failing)
+            self._failing = None
         for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
             try:
                 if ok:
@@ -407,8 +412,16 @@ class SQLiteStore:
         return True
 
     def _fail(self, batch: list[tuple[Callable[..., Any], Any]], exc: Exception) -> None:
-        """Fail every caller; nothing of the batch was committed, so nothing gets acknowledged."""
-        log.error(
+        """Fail every caller; nothing of the batch was committed, so nothing gets acknowledged.
+
+        Terminals re-send refused batches every few seconds, so the error is logged when it
+        starts or changes, and once more when writes succeed again; repeats go to debug.
+        """
+        reason = str(exc)
+        level = logging.DEBUG if reason == self._failing else logging.ERROR
+        self._failing = reason
+        log.log(
+            level,
             "store %s: write of %d jobs failed (%s); nothing was acknowledged, terminals keep"
             " their records and send them again",
             self.path, len(batch), exc,
