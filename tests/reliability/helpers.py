@@ -10,7 +10,9 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["LONG", "WacServe", "free_port", "scaled", "stored_keys"]
@@ -38,14 +40,16 @@ def free_port() -> int:
 class WacServe:
     """``wac serve`` in a child process, the way an operator runs it."""
 
-    def __init__(self, db: Path, port: int, *extra: str) -> None:
-        self.db, self.port, self.extra = db, port, extra
+    def __init__(self, db: Path, port: int, *extra: str, prefix: Sequence[str] = ()) -> None:
+        self.db, self.port, self.extra, self.prefix = db, port, extra, tuple(prefix)
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
+        self.output: list[str] = []
+        """Every line the server printed (stdout and stderr), read as it comes."""
 
     def start(self, timeout: float = 30.0) -> str:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "wac_toolkit", "serve", "--host", "127.0.0.1",
+            [*self.prefix, sys.executable, "-m", "wac_toolkit", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--db", str(self.db), *self.extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -56,12 +60,19 @@ class WacServe:
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
-                raise AssertionError(f"wac serve exited with {self.proc.wait()}")
+                raise AssertionError(f"wac serve exited with {self.proc.wait()}: {self.output}")
+            self.output.append(line)
             found = re.search(r"listening on (\S+)", line)
             if found:
                 self.url = found.group(1)
+                threading.Thread(target=self._drain, args=(self.proc,), daemon=True).start()
                 return self.url
         raise AssertionError("wac serve did not start listening")
+
+    def _drain(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # keeps the pipe from filling up and blocking the server
+            self.output.append(line)
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no flush, like a power cut of the process."""
