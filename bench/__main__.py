@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 
-from . import analysis, dataframe, fleet, ingest, json_codec
+from . import analysis, dataframe, fleet, ingest, json_codec, roster
 from .harness import Result, environment
 
 __all__ = ["main"]
@@ -26,6 +26,7 @@ def _suites(quick: bool) -> dict[str, Callable[[], list[Result]]]:
         "dataframe": lambda: dataframe.run(100_000 if quick else 1_000_000),
         "json": json_codec.run,
         "analysis": lambda: analysis.run(200 if quick else 1000),
+        "roster": lambda: roster.run(300 if quick else 1000),
     }
 
 

@@ -46,7 +46,8 @@ SCHEMA = (
         last_error TEXT,
         created_at INTEGER NOT NULL
     )""",
-    "CREATE INDEX IF NOT EXISTS roster_queue_sn ON roster_queue (sn, next_at)",
+    "CREATE INDEX IF NOT EXISTS roster_queue_order ON roster_queue (sn, id)",
+    "CREATE INDEX IF NOT EXISTS roster_queue_person ON roster_queue (enrollid)",
     """CREATE TABLE IF NOT EXISTS roster_outcomes (
         id INTEGER PRIMARY KEY,
         sn TEXT NOT NULL,

@@ -36,6 +36,9 @@ __all__ = ["Roster", "UNCHANGED"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+BULK = 64
+"""A change to more people than this re-plans whole terminals instead of person by person."""
+
 
 class _Unchanged:
     def __repr__(self) -> str:
@@ -467,14 +470,22 @@ class Roster:
         def write(db: sqlite3.Connection) -> tuple[Any, set[str], Exception | None]:
             db.execute("SAVEPOINT roster_change")
             try:
-                before = {e: _reach(db, e) for e in ids}
-                result = fn(db)
-                known = tables.known_ids(db)
-                touched: set[str] = set()
-                for e in ids:
-                    for sn in before[e] | _reach(db, e):
-                        queue.replan(db, sn, now, [e], known=known)
-                        touched.add(sn)
+                if len(ids) > BULK:  # one full re-plan per terminal beats thousands of small ones
+                    everywhere = _everywhere(db)
+                    result = fn(db)
+                    known = tables.known_ids(db)
+                    touched = everywhere | _everywhere(db)
+                    for sn in touched:
+                        queue.replan(db, sn, now, known=known)
+                else:
+                    before = {e: _reach(db, e) for e in ids}
+                    result = fn(db)
+                    known = tables.known_ids(db)
+                    touched = set()
+                    for e in ids:
+                        for sn in before[e] | _reach(db, e):
+                            queue.replan(db, sn, now, [e], known=known)
+                            touched.add(sn)
             except (ValueError, KeyError) as exc:
                 db.execute("ROLLBACK TO roster_change")
                 db.execute("RELEASE roster_change")
@@ -543,6 +554,11 @@ class Roster:
                 tables.put_credential(db, enrollid, int(slot), text)
 
         await self._change([enrollid], write)
+
+
+def _everywhere(db: sqlite3.Connection) -> set[str]:
+    queued = {r[0] for r in db.execute("SELECT DISTINCT sn FROM roster_queue")}
+    return set(tables.terminals(db)) | queued
 
 
 def _reach(db: sqlite3.Connection, enrollid: int) -> set[str]:

@@ -13,8 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import CommandTimeout, DeviceError, StoreError, WacClientError
 from . import queue, tables
@@ -106,16 +109,19 @@ class SyncWorker:
         wake = self._wakes[sn]
         idle = self._idle[sn]
         store = self.session.store
+        done: _Done | None = None  # the last success, recorded with the next read
         try:
             while self._online(sn):
                 wake.clear()
                 try:
-                    step, later = await store.run_write(
-                        lambda db: queue.next_due(db, sn, now_micros())
-                    )
+                    step, later, person = await store.run_write(_next(sn, done))
                 except StoreError as exc:
-                    log.warning("roster queue of %s unreadable: %s", sn, exc)
-                    step, later = None, None
+                    log.warning("roster queue of %s unusable: %s", sn, exc)
+                    step, later, person = None, None, None
+                else:
+                    if done is not None:
+                        self._succeeded(done)
+                done = None
                 if step is None:
                     idle.set()
                     wait = self.poll if later is None else (later - now_micros()) / 1e6
@@ -123,19 +129,24 @@ class SyncWorker:
                         await asyncio.wait_for(wake.wait(), max(0.0, min(wait, self.poll)))
                     idle.clear()
                     continue
-                if not await self._send(step):
+                outcome = await self._send(step, person)
+                if outcome is False:
                     break
+                if outcome is not True:
+                    done = outcome
+            if done is not None:
+                await store.run_write(done.record)
+                self._succeeded(done)
         finally:
             idle.set()
 
-    async def _send(self, step: queue.Step) -> bool:
-        """Send one step and record what happened; False when the terminal went away."""
+    async def _send(self, step: queue.Step, person: Person | None) -> _Done | bool:
+        """Send one step. Returns the success to record, True when already handled, or False
+        when the terminal went away."""
         store = self.session.store
-        op, sn = step.op, step.sn
-        person: Person | None = await store.run_write(lambda db: tables.get_person(db, op.enrollid))
         attempts = step.attempts + 1
         try:
-            await self._execute(sn, step, person)
+            await self._execute(step.sn, step, person)
         except (DeviceError, CommandTimeout) as exc:
             reason = str(exc.reason) if isinstance(exc, DeviceError) else "no reply"
             await self._refused(step, attempts, reason)
@@ -147,21 +158,13 @@ class SyncWorker:
                 lambda db: db.execute("DELETE FROM roster_queue WHERE id = ?", (step.id,))
             )
             return True
-        now = now_micros()
+        return _Done(step, person, attempts, now_micros())
 
-        def record(db: Any) -> None:
-            queue.finish(db, step, ok=True, attempts=attempts, reason=None, now=now)
-            if op.kind is OpKind.SET and person is not None:
-                tables.mark_held_user(db, sn, op.enrollid, person.name, person.admin)
-            elif op.kind is OpKind.DELETE and op.backupnum == 13:
-                tables.forget_held_user(db, sn, op.enrollid)
-            elif op.kind is OpKind.ENABLE and op.enabled is not None:
-                tables.mark_enabled(db, sn, op.enrollid, op.enabled)
-
-        await store.run_write(record)
+    def _succeeded(self, done: _Done) -> None:
+        op, sn = done.step.op, done.step.sn
         log.debug("roster: %s %s of %s on %s done", op.kind.value, op.backupnum, op.enrollid, sn)
-        self.session.publish(SyncSucceeded(sn, op.enrollid, op.kind.value, op.backupnum, attempts))
-        return True
+        event = SyncSucceeded(sn, op.enrollid, op.kind.value, op.backupnum, done.attempts)
+        self.session.publish(event)
 
     async def _execute(self, sn: str, step: queue.Step, person: Person | None) -> None:
         op, session = step.op, self.session
@@ -200,6 +203,45 @@ class SyncWorker:
         await self.session.store.run_write(
             lambda db: queue.postpone(db, step, attempts=attempts, next_at=next_at, reason=reason)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A step the terminal confirmed, to be recorded in the store."""
+
+    step: queue.Step
+    person: Person | None
+    attempts: int
+    at: int
+
+    def record(self, db: sqlite3.Connection) -> None:
+        op, sn = self.step.op, self.step.sn
+        queue.finish(db, self.step, ok=True, attempts=self.attempts, reason=None, now=self.at)
+        if op.kind is OpKind.SET and self.person is not None:
+            tables.mark_held_user(db, sn, op.enrollid, self.person.name, self.person.admin)
+        elif op.kind is OpKind.DELETE and op.backupnum == 13:
+            tables.forget_held_user(db, sn, op.enrollid)
+        elif op.kind is OpKind.ENABLE and op.enabled is not None:
+            tables.mark_enabled(db, sn, op.enrollid, op.enabled)
+
+
+def _next(
+    sn: str, done: _Done | None
+) -> Callable[[sqlite3.Connection], tuple[queue.Step | None, int | None, Person | None]]:
+    """One transaction: record the last success, then pick the next due step and its person.
+
+    Recording and reading together halves the store round trips per step; the success is
+    durable before the next step is chosen, so it is never sent twice.
+    """
+
+    def run(db: sqlite3.Connection) -> tuple[queue.Step | None, int | None, Person | None]:
+        if done is not None:
+            done.record(db)
+        step, later = queue.next_due(db, sn, now_micros())
+        person = None if step is None else tables.get_person(db, step.op.enrollid)
+        return step, later, person
+
+    return run
 
 
 class _Dropped(Exception):
