@@ -180,10 +180,12 @@ class WacMagics(Magics, Wac):
         runtime = self.require()
         terminal = runtime.session.terminal(sn)
         if terminal is None:
-            known = ", ".join(t.sn for t in runtime.session.terminals()) or "none yet"
-            close = difflib.get_close_matches(sn, [t.sn for t in runtime.session.terminals()], 1)
-            hint = f"did you mean {close[0]}? " if close else ""
-            raise UsageError(f"unknown terminal {sn!r}; {hint}known: {known}")
+            serials = [t.sn for t in runtime.session.terminals()]
+            known = ", ".join(serials[:20]) + (", ..." if len(serials) > 20 else "")
+            prefixed = [s for s in serials if s.startswith(sn)]
+            close = prefixed if len(prefixed) == 1 else difflib.get_close_matches(sn, serials, 1)
+            hint = f"did you mean {close[0]}? " if close and not len(prefixed) > 1 else ""
+            raise UsageError(f"unknown terminal {sn!r}; {hint}known: {known or 'none yet'}")
         return runtime, terminal
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
