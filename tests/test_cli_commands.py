@@ -3,20 +3,14 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.test_cli import free_port
-from wac_toolkit import VirtualTerminal
+from tests.gateway_process import running_gateway
 from wac_toolkit.cli import main
-from wac_toolkit.control import control_file
 from wac_toolkit.net import terminal_state
 from wac_toolkit.protocol.models import LogRecord
-from wac_toolkit.sync import BackgroundLoop
 
 SN = "CLI00001"
 
@@ -24,31 +18,8 @@ SN = "CLI00001"
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory):
     """A ``wac serve`` process and a virtual terminal connected to it."""
-    db = tmp_path_factory.mktemp("gw") / "site.sqlite"
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "wac_toolkit", "serve", "--host", "127.0.0.1", "--port",
-         str(port), "--db", str(db), "--tz", "UTC"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    background = BackgroundLoop("cli-terminal")
-    try:
-        lines = [server.stdout.readline() for _ in range(3)]
-        assert "control endpoint" in lines[-1], lines
-        vt = VirtualTerminal(f"ws://127.0.0.1:{port}/pub/chat", SN, page_size=3)
-        background.run(_start(vt), timeout=20)
+    with running_gateway(tmp_path_factory.mktemp("gw"), SN, page_size=3) as (db, vt):
         yield db, vt
-    finally:
-        background.run(vt.stop(), timeout=20)
-        background.stop()
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=20) == 0
-    assert not control_file(db).exists()  # removed on the way out
-
-
-async def _start(vt: VirtualTerminal) -> None:
-    vt.start()
-    await vt.wait_registered()
 
 
 def wac(db: Path, *args: str) -> int:
