@@ -46,7 +46,7 @@ async def serve_control(session: Session, args: argparse.Namespace) -> AsyncIter
         return
     token = args.control_token or os.environ.get(TOKEN_ENV)
     server = ControlServer(session, args.control_host, args.control_port, token=token)
-    if not ipaddress.ip_address(socket.gethostbyname(args.control_host)).is_loopback:
+    if not _loopback(args.control_host):
         print(f"wac: WARNING: control endpoint reachable beyond this host ({args.control_host})")
     async with server:
         path = write_control_file(args.db, server.url, server.token)
@@ -56,6 +56,16 @@ async def serve_control(session: Session, args: argparse.Namespace) -> AsyncIter
         finally:
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+        except OSError:
+            return False
 
 
 def register(sub: Any) -> None:
