@@ -23,6 +23,7 @@ from .net.gateway import Gateway
 from .net.peer import Peer
 from .protocol.handlers import ack, fail, parse_sendlog, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
+from .protocol.values import format_time, is_canonical_time
 from .roster import Roster
 from .session_commands import SessionCommands
 from .store.base import LogQuery
@@ -326,11 +327,12 @@ class Session(SessionCommands):
         received_at = datetime.now(UTC)
         new = await self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at)
         if new and self._subscribers:
-            fresh_after = self.now_local() - self.fresh_window
+            # Canonical times compare as text: no datetime per record on the ingest path.
+            fresh_after = format_time(self.now_local() - self.fresh_window)
             for position in new:
                 record = records[position]
-                moment = record.datetime
-                backlog = source != "sendlog" or moment is None or moment < fresh_after
+                text = record.time
+                backlog = source != "sendlog" or text < fresh_after or not is_canonical_time(text)
                 self.publish(AccessEvent(sn, record, received_at, backlog, source))
         return len(new)
 

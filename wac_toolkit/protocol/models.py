@@ -16,7 +16,7 @@ from enum import IntEnum
 from typing import Any
 
 from ..errors import FrameError
-from .values import as_int, as_text, parse_time, strip_data_uri
+from .values import as_int, as_text, is_canonical_time, parse_time, strip_data_uri
 
 __all__ = [
     "BackupNum",
@@ -235,7 +235,7 @@ class LogRecord:
         if not isinstance(item, dict):
             raise FrameError("a record must be an object")
         raw_time = item.get("time")
-        if type(raw_time) is not str or not _is_canonical_time(raw_time):
+        if type(raw_time) is not str or not is_canonical_time(raw_time):
             # Slow path: numbers, padding, other separators, invalid dates.
             raw_time = as_text(raw_time)
             if raw_time is None:
@@ -253,7 +253,7 @@ class LogRecord:
             time_raw=raw_time,
             name=(name or None) if type(name) is str and name == name.strip() else
             (as_text(name) or None),
-            mode=None if mode is None else (_VERIFY_MODES.get(mode) or VerifyMode(mode)),
+            mode=None if mode is None else _verify_mode(mode),
             inout=_int(item.get("inout")),
             event=_int(_first(item, "event", "status")),
             temp=_temperature(item.get("temp")),
@@ -287,19 +287,10 @@ _2_63 = 2**63
 _VERIFY_MODES = {int(m): m for m in VerifyMode}
 
 
-def _is_canonical_time(text: str) -> bool:
-    """``YYYY-MM-DD HH:MM:SS`` and a real date: the form nearly every record arrives in.
-
-    ``datetime.fromisoformat`` is C code and rejects impossible dates; the shape checks make
-    sure it only accepts exactly the canonical form, so the text can be stored as sent.
-    """
-    if len(text) != 19 or text[4] != "-" or text[7] != "-" or text[10] != " ":
-        return False
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return text[13] == ":" and text[16] == ":" and text.isascii()
+def _verify_mode(code: int) -> VerifyMode:
+    """The member for ``code`` without the enum machinery for the four known codes."""
+    member = _VERIFY_MODES.get(code)
+    return VerifyMode(code) if member is None else member
 
 
 def _temperature(value: Any) -> float | None:

@@ -11,6 +11,7 @@ __all__ = [
     "as_int",
     "as_text",
     "format_time",
+    "is_canonical_time",
     "is_ok",
     "parse_time",
     "reason_of",
@@ -71,6 +72,21 @@ def parse_time(value: Any) -> datetime | None:
         return datetime(*parts)  # type: ignore[arg-type]
     except ValueError:
         return None
+
+
+def is_canonical_time(text: str) -> bool:
+    """``YYYY-MM-DD HH:MM:SS`` and a real date: the form nearly every record arrives in.
+
+    ``datetime.fromisoformat`` is C code and rejects impossible dates; the shape checks make
+    sure it only accepts exactly the canonical form, so the text can be stored as sent.
+    """
+    if len(text) != 19 or text[4] != "-" or text[7] != "-" or text[10] != " ":
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return text[13] == ":" and text[16] == ":" and text.isascii()
 
 
 def format_time(moment: datetime) -> str:
