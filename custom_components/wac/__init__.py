@@ -14,6 +14,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import CONF_TIME_ZONE, DOMAIN
 from .hub import WacConfigEntry, WacHub, store_path
+from .people import async_setup_people_services
 from .services import async_setup_services
 
 __all__ = [
@@ -35,6 +36,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once, whether or not an entry is loaded (rule action-setup)."""
     async_setup_services(hass)
+    async_setup_people_services(hass)
     return True
 
 

@@ -44,6 +44,7 @@ from .const import (
     EVENT_TYPE_GRANTED,
     MANUFACTURER,
 )
+from .pending import PendingTracker
 
 __all__ = ["TerminalState", "WacConfigEntry", "WacHub", "access_attributes", "store_path"]
 
@@ -94,6 +95,8 @@ class WacHub:
         self.session = session
         self.store = store
         self.states: dict[str, TerminalState] = {}
+        self.pending = PendingTracker(hass, session.roster, self.signal_update)
+        """What the roster still has to deliver to each terminal (the pending sensor)."""
         self._unsubscribe = session.subscribe(self._on_event)
         self._stopped = False
 
@@ -123,6 +126,7 @@ class WacHub:
         for sn, records in recent.items():
             for record in records:
                 hub._remember(sn, record, access_attributes(record, session.tz))
+        await hub.pending.async_refresh()
         return hub
 
     async def async_stop(self, *_: Any) -> None:
@@ -132,6 +136,7 @@ class WacHub:
         self._stopped = True
         self._unsubscribe()
         try:
+            await self.pending.async_stop()
             await self.session.stop()
         finally:
             await self.hass.async_add_executor_job(self.store.close)

@@ -1,4 +1,5 @@
-"""Per-terminal sensors: last user, last access time, and devinfo counters (diagnostic)."""
+"""Per-terminal sensors: last user, last access time, pending roster commands, and devinfo
+counters (diagnostic)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,14 @@ from .const import ATTR_ENROLLID, ATTR_NAME
 from .entity import WacEntity
 from .hub import TerminalState, WacConfigEntry, WacHub
 
-__all__ = ["PARALLEL_UPDATES", "SENSORS", "WacSensor", "WacSensorDescription", "async_setup_entry"]
+__all__ = [
+    "PARALLEL_UPDATES",
+    "SENSORS",
+    "WacPendingSensor",
+    "WacSensor",
+    "WacSensorDescription",
+    "async_setup_entry",
+]
 
 PARALLEL_UPDATES = 0
 
@@ -83,7 +91,12 @@ async def async_setup_entry(
 
     @callback
     def add(sn: str) -> None:
-        async_add_entities(WacSensor(hub, sn, description) for description in SENSORS)
+        async_add_entities(
+            [
+                *(WacSensor(hub, sn, description) for description in SENSORS),
+                WacPendingSensor(hub, sn),
+            ]
+        )
 
     for sn in list(hub.states):
         add(sn)
@@ -106,3 +119,30 @@ class WacSensor(WacEntity, SensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         return self.entity_description.attributes_fn(self.terminal)
+
+
+class WacPendingSensor(WacEntity, SensorEntity):
+    """Roster commands queued for one terminal; available while it is offline, when it matters.
+
+    Attributes say when the oldest was queued, how many the terminal refused so far, and the
+    newest step that failed for good.
+    """
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, hub: WacHub, sn: str) -> None:
+        super().__init__(hub, sn, "pending_commands")
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    @property
+    def native_value(self) -> int | None:
+        pending = self.hub.pending.get(self.sn)
+        return pending.count if pending else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        pending = self.hub.pending.get(self.sn)
+        return pending.attributes() if pending else None

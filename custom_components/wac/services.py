@@ -24,6 +24,7 @@ from wac_toolkit.session import Session
 
 from .const import DOMAIN
 from .errors import translate_error
+from .hub import WacConfigEntry
 
 __all__ = [
     "SERVICE_DELETE_USER",
@@ -31,6 +32,7 @@ __all__ = [
     "SERVICE_OPEN_DOOR",
     "SERVICE_SET_USER_INFO",
     "async_setup_services",
+    "device_targets",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -163,6 +165,11 @@ def _known_name(session: Session, sn: str, enrollid: int) -> str:
 
 def _targets(hass: HomeAssistant, device_ids: list[str]) -> list[tuple[Session, str]]:
     """(session, serial number) for every targeted device, or a translated validation error."""
+    return [(entry.runtime_data.session, sn) for entry, sn in device_targets(hass, device_ids)]
+
+
+def device_targets(hass: HomeAssistant, device_ids: list[str]) -> list[tuple[WacConfigEntry, str]]:
+    """(loaded entry, serial number) for every device, or a translated validation error."""
     registry = dr.async_get(hass)
     targets = []
     for device_id in device_ids:
@@ -184,7 +191,7 @@ def _targets(hass: HomeAssistant, device_ids: list[str]) -> list[tuple[Session, 
                 translation_key="invalid_device",
                 translation_placeholders={"device_id": device_id},
             )
-        targets.append((entry.runtime_data.session, sn))
+        targets.append((entry, sn))
     return targets
 
 
