@@ -14,7 +14,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from custom_components.wac.const import DOMAIN
 from wac_toolkit import VirtualTerminal
 
-from .conftest import until
+from .conftest import make_entry, until
 
 ALICE = {"enrollid": 7, "name": "Alice", "pin": "0012", "card": "0004567890"}
 
@@ -74,6 +74,7 @@ async def test_add_person_reaches_offline_terminal_when_it_reconnects(
     }
     # the offline terminal's sensor counts what waits for it, and is available while offline
     state = pending(hass, "BACK")
+    assert state.entity_id.endswith("_back_pending_roster_commands")  # as the README says
     assert state.state == "2"
     assert state.attributes["oldest"] is not None
     assert pending(hass, "FRONT").state == "0"
@@ -158,6 +159,7 @@ async def test_errors_are_translated(hass: HomeAssistant, hub, terminal):
         ({"enrollid": 8, "pin": "12ab"}, "invalid_person", "Cannot change the roster: a PIN must be 1 to 8 digits"),
         ({"enrollid": 8, "card": "A-17"}, "invalid_person", "Cannot change the roster: a card number must be digits"),
         ({"enrollid": 99999999}, "invalid_person", "Cannot change the roster: enrollid 99999999 is out of range (1..999999999999, not 99999999)"),
+        ({"enrollid": 8, "terminals": "group:"}, "invalid_person", "Cannot change the roster: group: needs a name"),
         ({"enrollid": 8, "terminals": "group:nowhere"}, "unknown_group", "There is no terminal group named nowhere"),
         ({"enrollid": 8, "device_id": "no-such-device"}, "invalid_device", "Device no-such-device is not a terminal of a loaded WAC entry"),
         ({"enrollid": 8, "config_entry_id": "no-such-entry"}, "invalid_entry", "no-such-entry is not a loaded WAC entry, or not the entry of the chosen terminals"),
@@ -193,3 +195,29 @@ async def test_pending_sensor_survives_a_restart(hass: HomeAssistant, hub, termi
     await hass.async_block_till_done()
     assert pending(hass, "BACK").state == "1"
     assert pending(hass, "BACK").state != STATE_UNAVAILABLE
+
+
+async def test_two_listeners_need_a_choice(hass: HomeAssistant, hub, terminal):
+    """With two entries, the entry comes from config_entry_id or from the chosen devices."""
+    vt = await terminal("FRONT")
+    other = make_entry()
+    other.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(other.entry_id)
+    await hass.async_block_till_done()
+
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "add_person", enrollid=7, pin="1")
+    assert err.value.translation_key == "several_entries"
+    front = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "FRONT")})
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass, "add_person", enrollid=7, device_id=front.id, config_entry_id=other.entry_id
+        )
+    assert err.value.translation_key == "invalid_entry"
+
+    await call(hass, "add_person", enrollid=7, pin="1", device_id=front.id)
+    assert 7 in vt.users
+    await call(hass, "remove_person", enrollid=7, config_entry_id=hub.entry.entry_id)
+    assert 7 not in vt.users
+    assert other.runtime_data.session.roster.person(7) is None
+    assert await hass.config_entries.async_unload(other.entry_id)
