@@ -29,7 +29,7 @@ def ip(tmp_path: Any) -> Iterator[InteractiveShell]:
     shell.run_line_magic("config", "Wac.port = 0")
     shell.run_line_magic("config", f"Wac.db = {str(tmp_path / 'wac.sqlite')!r}")
     shell.run_line_magic("config", "Wac.tz = 'Europe/Berlin'")
-    shell.run_line_magic("config", "Wac.command_timeout = 2.0")
+    shell.run_line_magic("config", "Wac.command_timeout = 1.0")
     yield shell
     shell.run_line_magic("unload_ext", "wac_toolkit")
     shell.user_ns.pop("df", None)

@@ -93,7 +93,7 @@ def test_start_uses_config_and_is_idempotent(ip, tmp_path, capsys):
     gw = ip.user_ns["gw"]
     assert isinstance(gw, Runtime)
     assert gw.port > 0 and gw.options.db == str(tmp_path / "wac.sqlite")
-    assert gw.options.command_timeout == 2.0 and str(gw.session.tz) == "Europe/Berlin"
+    assert gw.options.command_timeout == 1.0 and str(gw.session.tz) == "Europe/Berlin"
     assert cell(ip, "%wac start") is gw
     assert "already running" in capsys.readouterr().out
     other = cell(ip, f"%wac start --db {tmp_path / 'other.sqlite'}")
@@ -228,7 +228,7 @@ def test_setuser_errors(ip, fleet, tmp_path):
     )
     fleet.terminals["VT00001"].refuse.clear()
     fleet.terminals["VT00001"].ignore.add("setuserinfo")
-    assert "did not answer 'setuserinfo' within 2 s" in usage_error(
+    assert "did not answer 'setuserinfo' within 1 s" in usage_error(
         ip, "%wac setuser VT00001 7 Ann --pin 1234"
     )
     assert 7 not in fleet.terminals["VT00000"].users
@@ -411,8 +411,8 @@ def test_every_terminal_command_names_a_bad_serial_and_an_offline_terminal(ip, f
 @needs_typed
 def test_paged_commands_time_out_in_one_line(ip, fleet):
     fleet.terminals["VT00000"].ignore.update({"getuserlist", "getnewlog"})
-    assert "did not answer 'getuserlist' within 2 s" in usage_error(ip, "%wac users VT00000")
-    assert "did not answer 'getnewlog' within 2 s" in usage_error(ip, "%wac pull-logs VT00000")
+    assert "did not answer 'getuserlist' within 1 s" in usage_error(ip, "%wac users VT00000")
+    assert "did not answer 'getnewlog' within 1 s" in usage_error(ip, "%wac pull-logs VT00000")
 
 
 def test_bare_start_keeps_the_running_gateway_and_a_flag_restarts_it(ip, tmp_path):
