@@ -1,4 +1,4 @@
-"""Diagnostics: entry settings, terminals, and stored users with every secret redacted."""
+"""Diagnostics: entry settings, terminals, stored users (every secret redacted), roster queue."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ async def async_get_device_diagnostics(
 async def _terminal(hass: HomeAssistant, hub: WacHub, sn: str) -> dict[str, Any]:
     state = hub.states[sn]
     credentials = await hass.async_add_executor_job(hub.store.credentials, sn)
+    pending = hub.pending.get(sn)
     return {
         "sn": sn,
         "online": state.online,
@@ -50,4 +51,5 @@ async def _terminal(hass: HomeAssistant, hub: WacHub, sn: str) -> dict[str, Any]
         "last_user": state.last_user,
         "last_access": state.last_access.isoformat() if state.last_access else None,
         "users": [{**asdict(c), "backupnum": int(c.backupnum)} for c in credentials],
+        "roster_queue": {"count": pending.count, **pending.attributes()} if pending else None,
     }

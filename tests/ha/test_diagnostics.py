@@ -55,3 +55,4 @@ async def test_secrets_are_redacted(
         users = terminal_info["users"]
         assert sorted(u["backupnum"] for u in users) == [0, 10, 11]
         assert {u["record"] for u in users} == {"**REDACTED**"}
+        assert terminal_info["roster_queue"]["count"] == 0
