@@ -64,7 +64,9 @@ class Peer:
         self._waiting = 0
         self._inflight: tuple[str, asyncio.Future[dict[str, Any]]] | None = None
         self._bad_frames = 0
-        self._closed = asyncio.Event()
+        self._closed = False
+        self._closed_event: asyncio.Event | None = None
+        """Created only when someone waits: an idle gateway holds thousands of peers."""
 
     def __repr__(self) -> str:
         return f"<Peer sn={self.sn} remote={self.remote}>"
@@ -76,7 +78,7 @@ class Peer:
 
     @property
     def closed(self) -> bool:
-        return self._closed.is_set()
+        return self._closed
 
     async def run(self) -> None:
         """Read frames until the connection closes. Never raises for a bad frame."""
@@ -160,7 +162,11 @@ class Peer:
         self._mark_closed()
 
     async def wait_closed(self) -> None:
-        await self._closed.wait()
+        if self._closed:
+            return
+        if self._closed_event is None:
+            self._closed_event = asyncio.Event()
+        await self._closed_event.wait()
 
     async def _answer(self, frame: dict[str, Any]) -> None:
         cmd = frame["cmd"]
@@ -196,9 +202,11 @@ class Peer:
             pass
 
     def _mark_closed(self) -> None:
-        if self._closed.is_set():
+        if self._closed:
             return
-        self._closed.set()
+        self._closed = True
+        if self._closed_event is not None:
+            self._closed_event.set()
         if self._inflight and not self._inflight[1].done():
             self._inflight[1].set_exception(
                 WacClientError(f"connection to {self.sn or self.remote} closed while waiting")
