@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -49,6 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--certfile", help="TLS certificate (PEM) to serve wss://")
     serve.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     serve.add_argument("--path-secret", help="accept only URL paths containing this word")
+    serve.add_argument(
+        "--reg-timeout", type=float, default=15.0, metavar="S",
+        help="seconds a new connection has to send reg before it is closed (default 15)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--max-size", type=float, default=16.0, metavar="MIB",
+        help="largest frame in MiB; a bigger one closes the connection with 1009 (default 16)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--max-unregistered", type=int, default=1000, metavar="N",
+        help="connections allowed to wait for their reg at once; more get 1013 (default 1000)",
+    )  # fmt: skip
     add_control_options(serve)
     serve.set_defaults(run=_serve)
 
@@ -119,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(asyncio.run(run(args)) or 0)
     except KeyboardInterrupt:
         return 130
-    except (WacError, OSError, ValueError) as exc:
+    except (WacError, OSError, ValueError, sqlite3.Error) as exc:
         print(f"wac {args.command}: {exc}", file=sys.stderr)
         return 1
 
@@ -139,6 +152,9 @@ async def _serve(args: argparse.Namespace) -> int:
         allow=args.allow,
         ssl=ssl_context,
         path_secret=args.path_secret,
+        reg_timeout=args.reg_timeout,
+        max_size=int(args.max_size * 2**20),
+        max_unregistered=args.max_unregistered,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -4,6 +4,8 @@ sheds them when too many wait at once. Deadlines are configurable; the tests mak
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import until
+from tests.reliability.helpers import WacServe, free_port
 from wac_toolkit import Session, VirtualTerminal
 
 REG = '{"cmd":"reg","sn":"DRIP1","devinfo":{"modelname":"AI806"}}'
@@ -86,3 +89,31 @@ async def test_unregistered_connections_beyond_the_cap_get_1013(strict):
     async with VirtualTerminal(strict.url, "LEGIT") as vt:
         vt.punch(1)
         await vt.wait_flushed(10)
+
+
+async def test_wac_serve_takes_the_limits_on_its_command_line(tmp_path):
+    server = WacServe(tmp_path / "wac.sqlite", free_port(), "--reg-timeout", "0.3",
+                      "--max-size", "0.01", "--max-unregistered", "50")  # fmt: skip
+    url = server.start()
+    try:
+        async with connect(url, compression=None) as ws:
+            assert await closed_code(ws) == 1008  # no reg within 0.3 s
+        async with connect(url, compression=None) as ws:
+            await ws.send(REG)
+            await ws.recv()
+            await ws.send('{"cmd":"sendlog","record":"' + "x" * 20_000 + '"}')  # > 0.01 MiB
+            assert await closed_code(ws) == 1009
+    finally:
+        assert server.stop() == 0
+
+
+def test_wac_serve_on_an_unusable_store_says_so_in_one_line(tmp_path):
+    (tmp_path / "not-a-db.sqlite").write_bytes(b"this is not a database" * 100)
+    done = subprocess.run(
+        [sys.executable, "-m", "wac_toolkit", "serve", "--port", "0",
+         "--db", str(tmp_path / "not-a-db.sqlite")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("wac serve:"), done.stderr
+    assert "Traceback" not in done.stderr
