@@ -30,6 +30,7 @@ __all__ = [
     "outcome_rows",
     "pending_rows",
     "postpone",
+    "release",
     "replan",
 ]
 
@@ -44,7 +45,8 @@ SCHEMA = (
         attempts INTEGER NOT NULL DEFAULT 0,
         next_at INTEGER NOT NULL DEFAULT 0,
         last_error TEXT,
-        created_at INTEGER NOT NULL
+        created_at INTEGER NOT NULL,
+        taken TEXT
     )""",
     "CREATE INDEX IF NOT EXISTS roster_queue_order ON roster_queue (sn, id)",
     "CREATE INDEX IF NOT EXISTS roster_queue_person ON roster_queue (enrollid)",
@@ -84,6 +86,9 @@ class Step:
 def create(db: sqlite3.Connection) -> None:
     for statement in SCHEMA:
         db.execute(statement)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(roster_queue)")}
+    if "taken" not in columns:  # a store made before steps were marked in flight
+        db.execute("ALTER TABLE roster_queue ADD COLUMN taken TEXT")
 
 
 def replan(
@@ -98,8 +103,10 @@ def replan(
     """Make the queue of ``sn`` (for ``enrollids``, or everyone) match the plan.
 
     ``known`` (every enrollid the roster knows) may be passed in when replanning many
-    terminals in one transaction. Steps already queued and still needed keep their place and attempt count; steps no longer
-    needed are dropped. Returns how many steps are queued for this scope afterwards.
+    terminals in one transaction. Steps already queued and still needed keep their place and
+    attempt count; steps no longer needed are dropped. A step in flight (``taken``) is left to
+    its worker and never counts as queued: it carries the roster as it was when it was taken,
+    so a step still needed is queued again behind it. Returns how many steps the plan has.
     """
     wanted = tables.wanted(db, sn, enrollids)
     held = tables.held(db, sn, enrollids)
@@ -107,14 +114,15 @@ def replan(
         known = tables.known_ids(db)
     steps = plan(wanted, held, known, prune=prune)
     where, args = _scope(sn, enrollids)
-    existing = {
-        _key(row[1:]): row[0]
-        for row in db.execute(
-            f"SELECT id, kind, enrollid, backupnum, enabled FROM roster_queue WHERE {where}", args
-        )
-    }
+    existing: dict[tuple[object, ...], list[int]] = {}
+    for row in db.execute(
+        "SELECT id, kind, enrollid, backupnum, enabled FROM roster_queue"
+        f" WHERE {where} AND taken IS NULL ORDER BY id",
+        args,
+    ):
+        existing.setdefault(_key(row[1:]), []).append(row[0])
     keep = {_key((s.kind.value, s.enrollid, s.backupnum, s.enabled)) for s in steps}
-    stale = [row_id for key, row_id in existing.items() if key not in keep]
+    stale = [i for key, ids in existing.items() for i in (ids if key not in keep else ids[1:])]
     db.executemany("DELETE FROM roster_queue WHERE id = ?", [(i,) for i in stale])
     db.executemany(
         "INSERT INTO roster_queue (sn, kind, enrollid, backupnum, enabled, created_at)"
@@ -128,19 +136,34 @@ def replan(
     return len(steps)
 
 
-def next_due(db: sqlite3.Connection, sn: str, now: int) -> tuple[Step | None, int | None]:
-    """The oldest step of ``sn`` that is due, or None and when the next one will be."""
+def next_due(
+    db: sqlite3.Connection, sn: str, now: int, token: str
+) -> tuple[Step | None, int | None]:
+    """Take the oldest due step of ``sn`` for the worker ``token``, or say when the next one is.
+
+    A step taken by another token belongs to a worker that is gone (the gateway restarted
+    mid-command), so it is taken over.
+    """
     row = db.execute(
         "SELECT id, kind, enrollid, backupnum, enabled, attempts FROM roster_queue"
-        " WHERE sn = ? AND next_at <= ? ORDER BY id LIMIT 1",
-        (sn, now),
+        " WHERE sn = ? AND next_at <= ? AND (taken IS NULL OR taken != ?) ORDER BY id LIMIT 1",
+        (sn, now, token),
     ).fetchone()
     if row is not None:
         row_id, kind, enrollid, backupnum, enabled, attempts = row
+        db.execute("UPDATE roster_queue SET taken = ? WHERE id = ?", (token, row_id))
         op = Op(OpKind(kind), enrollid, backupnum, None if enabled is None else bool(enabled))
         return Step(row_id, sn, op, attempts), None
-    later = db.execute("SELECT min(next_at) FROM roster_queue WHERE sn = ?", (sn,)).fetchone()
+    later = db.execute(
+        "SELECT min(next_at) FROM roster_queue WHERE sn = ? AND (taken IS NULL OR taken != ?)",
+        (sn, token),
+    ).fetchone()
     return None, later[0]
+
+
+def release(db: sqlite3.Connection, step: Step) -> None:
+    """Give a taken step back (its terminal went away before answering)."""
+    db.execute("UPDATE roster_queue SET taken = NULL WHERE id = ?", (step.id,))
 
 
 def finish(
@@ -162,7 +185,8 @@ def postpone(
     db: sqlite3.Connection, step: Step, *, attempts: int, next_at: int, reason: str
 ) -> None:
     db.execute(
-        "UPDATE roster_queue SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?",
+        "UPDATE roster_queue SET attempts = ?, next_at = ?, last_error = ?, taken = NULL"
+        " WHERE id = ?",
         (attempts, next_at, reason, step.id),
     )
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from ..errors import WacError
+from ..errors import StoreError, WacError
 from ..events import TerminalConnected, TerminalDisconnected, UserPushed
 from ..protocol.models import BackupNum
 from . import csvio, queue, tables
@@ -82,11 +82,15 @@ class Roster:
         )
         self.adopt_pushed = adopt_pushed
         self.spread_to = spread_to
+        self._background: set[asyncio.Task[Any]] = set()
+        self.supported = hasattr(self.store, "reader") and hasattr(self.store, "run_write")
+        """False for a store without SQL access: then every roster call raises StoreError."""
+        if not self.supported:
+            return
         with self.store.reader() as db:
             tables.create(db)
             queue.create(db)
         self._unsubscribe = session.subscribe(self._on_event)
-        self._background: set[asyncio.Task[Any]] = set()
 
     def __repr__(self) -> str:
         return f"<Roster of {self.store!r}>"
@@ -271,7 +275,7 @@ class Roster:
                 queue.replan(db, sn, now, known=known)
             return touched
 
-        for sn in await self.store.run_write(write):
+        for sn in await self._write(write):
             self.worker.kick(sn)
         return members
 
@@ -337,7 +341,7 @@ class Roster:
             sns = [sn] if sn is not None else tables.terminals(db)
             return {s: queue.replan(db, s, now, known=known) for s in sns}
 
-        planned = await self.store.run_write(write)
+        planned = await self._write(write)
         for s in planned:
             self.worker.kick(s)
         return sum(planned.values())
@@ -394,7 +398,7 @@ class Roster:
             queued = queue.replan(db, sn, now, prune=prune, known=known)
             return unknown, adopted, queued
 
-        unknown, adopted, queued = await self.store.run_write(write)
+        unknown, adopted, queued = await self._write(write)
         self.worker.kick(sn)
         return ReconcileReport(
             sn=sn,
@@ -454,8 +458,19 @@ class Roster:
     # -- internals ----------------------------------------------------------------------------
 
     def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        self._check()
         with self.store.reader() as db:
             return fn(db)
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        self._check()
+        return await self.store.run_write(fn)  # type: ignore[no-any-return]
+
+    def _check(self) -> None:
+        if not self.supported:
+            raise StoreError(
+                f"the roster needs a SQL store with run_write/reader, not {self.store!r}"
+            )
 
     async def _change(self, enrollids: list[int], fn: Callable[[sqlite3.Connection], T]) -> T:
         """Apply ``fn`` and re-plan every terminal these people were, are, or are queued on.
@@ -493,7 +508,7 @@ class Roster:
             db.execute("RELEASE roster_change")
             return result, touched, None
 
-        result, touched, error = await self.store.run_write(write)
+        result, touched, error = await self._write(write)
         if error is not None:
             raise error
         for sn in touched:

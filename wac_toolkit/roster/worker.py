@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable
@@ -66,6 +67,8 @@ class SyncWorker:
         self._wakes: dict[str, asyncio.Event] = {}
         self._idle: dict[str, asyncio.Event] = {}
         self._stopping = False
+        self.token = secrets.token_hex(8)
+        """Marks the steps this worker has in flight (``roster_queue.taken``)."""
 
     def kick(self, sn: str) -> None:
         """Look at ``sn``'s queue now (starts its task if the terminal is online)."""
@@ -114,7 +117,7 @@ class SyncWorker:
             while self._online(sn):
                 wake.clear()
                 try:
-                    step, later, person = await store.run_write(_next(sn, done))
+                    step, later, person = await store.run_write(_next(sn, done, self.token))
                 except StoreError as exc:
                     log.warning("roster queue of %s unusable: %s", sn, exc)
                     step, later, person = None, None, None
@@ -151,8 +154,9 @@ class SyncWorker:
             reason = str(exc.reason) if isinstance(exc, DeviceError) else "no reply"
             await self._refused(step, attempts, reason)
             return True
-        except WacClientError:
-            return False  # offline or connection dropped: not the step's fault
+        except WacClientError:  # offline or connection dropped: not the step's fault
+            await store.run_write(lambda db: queue.release(db, step))
+            return False
         except _Dropped:
             await store.run_write(
                 lambda db: db.execute("DELETE FROM roster_queue WHERE id = ?", (step.id,))
@@ -226,7 +230,7 @@ class _Done:
 
 
 def _next(
-    sn: str, done: _Done | None
+    sn: str, done: _Done | None, token: str
 ) -> Callable[[sqlite3.Connection], tuple[queue.Step | None, int | None, Person | None]]:
     """One transaction: record the last success, then pick the next due step and its person.
 
@@ -237,7 +241,7 @@ def _next(
     def run(db: sqlite3.Connection) -> tuple[queue.Step | None, int | None, Person | None]:
         if done is not None:
             done.record(db)
-        step, later = queue.next_due(db, sn, now_micros())
+        step, later = queue.next_due(db, sn, now_micros(), token)
         person = None if step is None else tables.get_person(db, step.op.enrollid)
         return step, later, person
 
