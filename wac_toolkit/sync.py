@@ -25,6 +25,8 @@ from .session import Session, Terminal
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .roster.blocking import RosterSync
+
 __all__ = ["BackgroundLoop", "SessionSync"]
 
 T = TypeVar("T")
@@ -155,6 +157,13 @@ class SessionSync:
     def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
         """Call ``callback(event)`` on the background thread for every event."""
         return self.session.subscribe(callback)
+
+    @property
+    def roster(self) -> RosterSync:
+        """``session.roster`` with blocking methods (``s.roster.add_person(7, "Ana")``)."""
+        from .roster.blocking import RosterSync
+
+        return RosterSync(self.session.roster, self.run)
 
     def close(self) -> None:
         if self.background.running:
