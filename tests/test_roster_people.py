@@ -115,3 +115,22 @@ async def test_bad_csv_names_the_line_and_changes_nothing(
     with pytest.raises(ValueError, match=message):
         await session.roster.import_csv(text)
     assert session.roster.people().empty
+
+
+async def test_validity_window_disables_outside_and_closes_on_time(
+    session: Session, terminal
+) -> None:
+    from datetime import timedelta
+
+    door: VirtualTerminal = await terminal("DOOR-F")
+    roster = session.roster
+    roster.validity_check = 0.05
+    now = session.now_local()  # the terminals' wall time (Europe/Berlin here)
+    await roster.add_person(1, "Past", pin="1", valid_until=now - timedelta(days=1))
+    await roster.add_person(2, "Future", pin="2", valid_from=now + timedelta(days=1))
+    await roster.add_person(3, "Now", pin="3", valid_from=now - timedelta(days=1))
+    await roster.add_person(4, "Leaving", pin="4", valid_until=now + timedelta(seconds=1))
+    await synced(session)
+    assert {e: u.enabled for e, u in door.users.items()} == {1: False, 2: False, 3: True, 4: True}
+    await until(lambda: not door.users[4].enabled)  # the window closed: the sweep disabled her
+    assert roster.person(4).enabled  # type: ignore[union-attr]  # the roster flag is unchanged

@@ -99,16 +99,18 @@ def replan(
     *,
     prune: bool = False,
     known: Collection[int] | None = None,
+    local_now: str | None = None,
 ) -> int:
     """Make the queue of ``sn`` (for ``enrollids``, or everyone) match the plan.
 
     ``known`` (every enrollid the roster knows) may be passed in when replanning many
-    terminals in one transaction. Steps already queued and still needed keep their place and
+    terminals in one transaction; ``local_now`` applies validity windows (see
+    :func:`.tables.wanted`). Steps already queued and still needed keep their place and
     attempt count; steps no longer needed are dropped. A step in flight (``taken``) is left to
     its worker and never counts as queued: it carries the roster as it was when it was taken,
     so a step still needed is queued again behind it. Returns how many steps the plan has.
     """
-    wanted = tables.wanted(db, sn, enrollids)
+    wanted = tables.wanted(db, sn, enrollids, local_now)
     held = tables.held(db, sn, enrollids)
     if known is None:
         known = tables.known_ids(db)

@@ -10,6 +10,7 @@ still fail at once when a terminal is offline.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
@@ -58,6 +59,9 @@ class Roster:
         adopt_pushed: people enrolled on a terminal's keypad (``senduser``) join the roster.
         spread_to: where such a new person is assigned (``"all"``, ``"group:x"``); None keeps
             them on the terminal they enrolled on.
+        validity_check: seconds between looks for validity windows that opened or closed
+            (``valid_from``/``valid_until``, terminal-local time); a person outside their
+            window is disabled on their terminals (``enableuser``) and enabled again inside it.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class Roster:
         poll: float = 30.0,
         adopt_pushed: bool = True,
         spread_to: str | None = None,
+        validity_check: float = 60.0,
     ) -> None:
         self.session = session
         self.store = session.store
@@ -82,6 +87,9 @@ class Roster:
         )
         self.adopt_pushed = adopt_pushed
         self.spread_to = spread_to
+        self._validity_check = validity_check
+        self._sweeper: asyncio.Task[None] | None = None
+        self._swept_until: str | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self.supported = hasattr(self.store, "reader") and hasattr(self.store, "run_write")
         """False for a store without SQL access: then every roster call raises StoreError."""
@@ -103,10 +111,22 @@ class Roster:
     def max_attempts(self, value: int) -> None:
         self.worker.max_attempts = int(value)
 
+    @property
+    def validity_check(self) -> float:
+        return self._validity_check
+
+    @validity_check.setter
+    def validity_check(self, seconds: float) -> None:
+        self._validity_check = float(seconds)
+        if self._sweeper is not None and not self._sweeper.done():  # restart with the new pace
+            self._sweeper.cancel()
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+
     async def stop(self) -> None:
         """Stop sending (queued steps stay in the store for the next start)."""
-        for task in list(self._background):
+        for task in [*self._background, *([self._sweeper] if self._sweeper else [])]:
             task.cancel()
+        self._sweeper = None
         await self.worker.stop()
 
     # -- people -------------------------------------------------------------------------------
@@ -264,7 +284,7 @@ class Roster:
         if not name:
             raise ValueError("a group needs a name")
         members = sorted({str(sn).strip() for sn in sns if str(sn).strip()})
-        now = now_micros()
+        now, local_now = now_micros(), self._local_now()
 
         def write(db: sqlite3.Connection) -> set[str]:
             before = set(tables.group_members(db, name))
@@ -272,7 +292,7 @@ class Roster:
             known = tables.known_ids(db)
             touched = before | set(members)
             for sn in touched:
-                queue.replan(db, sn, now, known=known)
+                queue.replan(db, sn, now, known=known, local_now=local_now)
             return touched
 
         for sn in await self._write(write):
@@ -334,12 +354,12 @@ class Roster:
     async def sync(self, sn: str | None = None) -> int:
         """Re-plan ``sn`` (or every terminal) against what it is known to hold; returns the
         number of queued steps. Failed steps are queued again."""
-        now = now_micros()
+        now, local_now = now_micros(), self._local_now()
 
         def write(db: sqlite3.Connection) -> dict[str, int]:
             known = tables.known_ids(db)
             sns = [sn] if sn is not None else tables.terminals(db)
-            return {s: queue.replan(db, s, now, known=known) for s in sns}
+            return {s: queue.replan(db, s, now, known=known, local_now=local_now) for s in sns}
 
         planned = await self._write(write)
         for s in planned:
@@ -372,7 +392,7 @@ class Roster:
         slots = await read_slots(self.session, sn)
         credentials, unreadable = await read_credentials(self.session, sn, slots)
         admins = {s.enrollid: s.admin for s in slots}
-        now = now_micros()
+        now, local_now = now_micros(), self._local_now()
 
         def write(db: sqlite3.Connection) -> tuple[list[int], list[int], int]:
             replace_held(db, sn, credentials)
@@ -395,7 +415,7 @@ class Roster:
                     tables.set_assignments(db, enrollid, [Target("terminal", sn)])
                     adopted.append(enrollid)
                 known = known | set(adopted)
-            queued = queue.replan(db, sn, now, prune=prune, known=known)
+            queued = queue.replan(db, sn, now, prune=prune, known=known, local_now=local_now)
             return unknown, adopted, queued
 
         unknown, adopted, queued = await self._write(write)
@@ -479,7 +499,7 @@ class Roster:
         is undone, never the other writes sharing the store's transaction, and the error is
         raised here as it was.
         """
-        now = now_micros()
+        now, local_now = now_micros(), self._local_now()
         ids = sorted(set(enrollids))
 
         def write(db: sqlite3.Connection) -> tuple[Any, set[str], Exception | None]:
@@ -491,7 +511,7 @@ class Roster:
                     known = tables.known_ids(db)
                     touched = everywhere | _everywhere(db)
                     for sn in touched:
-                        queue.replan(db, sn, now, known=known)
+                        queue.replan(db, sn, now, known=known, local_now=local_now)
                 else:
                     before = {e: _reach(db, e) for e in ids}
                     result = fn(db)
@@ -499,7 +519,7 @@ class Roster:
                     touched = set()
                     for e in ids:
                         for sn in before[e] | _reach(db, e):
-                            queue.replan(db, sn, now, [e], known=known)
+                            queue.replan(db, sn, now, [e], known=known, local_now=local_now)
                             touched.add(sn)
             except (ValueError, KeyError) as exc:
                 db.execute("ROLLBACK TO roster_change")
@@ -542,7 +562,28 @@ class Roster:
 
     async def _connected(self, sn: str) -> None:
         """A terminal (re)connected: re-plan it, then deliver what it missed."""
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.create_task(self._sweep(), name="wac-roster-validity")
         await self.sync(sn)
+
+    async def _sweep(self) -> None:
+        """Re-plan every terminal when someone's validity window opens or closes."""
+        if self._swept_until is None:
+            self._swept_until = self._local_now()
+        while True:
+            await asyncio.sleep(self.validity_check)
+            now = self._local_now()
+            check = functools.partial(tables.window_crossed, since=self._swept_until, until=now)
+            try:
+                if await self._write(check):
+                    await self.sync()
+            except WacError as exc:
+                log.warning("roster: validity check failed: %s", exc)
+                continue
+            self._swept_until = now
+
+    def _local_now(self) -> str:
+        return self.session.now_local().strftime("%Y-%m-%d %H:%M:%S")
 
     async def _adopt(self, event: UserPushed) -> None:
         credential = event.credential

@@ -37,6 +37,7 @@ __all__ = [
     "terminals_for",
     "upsert_person",
     "wanted",
+    "window_crossed",
 ]
 
 SCHEMA = (
@@ -237,16 +238,30 @@ def holders(db: sqlite3.Connection, enrollid: int) -> set[str]:
 
 
 def wanted(
-    db: sqlite3.Connection, sn: str, enrollids: Collection[int] | None = None
+    db: sqlite3.Connection,
+    sn: str,
+    enrollids: Collection[int] | None = None,
+    local_now: str | None = None,
 ) -> dict[int, Wanted]:
-    """What the roster says ``sn`` should hold."""
+    """What the roster says ``sn`` should hold.
+
+    With ``local_now`` (terminal wall time, ``YYYY-MM-DD HH:MM:SS``) a person outside their
+    validity window is wanted disabled; without it windows are not applied.
+    """
     where, args = _ids("p.enrollid", enrollids)
+    enabled, window = "p.enabled", []
+    if local_now is not None:
+        enabled = (
+            "(p.enabled AND (p.valid_from IS NULL OR p.valid_from <= ?)"
+            " AND (p.valid_until IS NULL OR p.valid_until > ?))"
+        )
+        window = [local_now, local_now]
     rows = db.execute(
-        "SELECT p.enrollid, p.name, p.admin, p.enabled FROM roster_people p WHERE p.removed = 0"
+        f"SELECT p.enrollid, p.name, p.admin, {enabled} FROM roster_people p WHERE p.removed = 0"
         " AND EXISTS (SELECT 1 FROM roster_assignments a WHERE a.enrollid = p.enrollid AND"
         " (a.kind = 'all' OR (a.kind = 'terminal' AND a.name = ?) OR (a.kind = 'group' AND"
         " a.name IN (SELECT name FROM roster_groups WHERE sn = ?))))" + where,
-        [sn, sn, *args],
+        [*window, sn, sn, *args],
     ).fetchall()
     creds: dict[int, dict[int, str]] = {}
     where, args = _ids("enrollid", [r[0] for r in rows] if enrollids is not None else None)
@@ -288,6 +303,16 @@ def held(
         )
         for enrollid, user in users.items()
     }
+
+
+def window_crossed(db: sqlite3.Connection, since: str, until: str) -> bool:
+    """True if someone's validity window opened or closed in (``since``, ``until``]."""
+    row = db.execute(
+        "SELECT 1 FROM roster_people WHERE removed = 0 AND ((valid_from > ? AND valid_from <= ?)"
+        " OR (valid_until > ? AND valid_until <= ?)) LIMIT 1",
+        (since, until, since, until),
+    ).fetchone()
+    return row is not None
 
 
 def mark_enabled(db: sqlite3.Connection, sn: str, enrollid: int, enabled: bool) -> None:
