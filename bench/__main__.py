@@ -60,7 +60,7 @@ def print_table(results: list[Result]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts (a smoke run)")
-    parser.add_argument("--only", nargs="+", choices=("ingest", "fleet", "dataframe", "json", "analysis"))
+    parser.add_argument("--only", nargs="+", choices=tuple(_suites(False)))
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
     env = environment()

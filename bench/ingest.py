@@ -112,6 +112,10 @@ def run(terminals: int = 50, per: int = 4000, batch: int = 100, sync: str = "FUL
         stored = sqlite3.connect(db).execute("SELECT count(*) FROM logs").fetchone()[0]
         if stored != fleet.records or fleet.records != terminals * per:
             raise AssertionError(f"acked {fleet.records} rows but stored {stored}")
+        with ServerProcess("protocol", str(Path(tmp) / "protocol.sqlite"), sync) as server:
+            cpu0 = server.cpu()
+            asyncio.run(run_fleet(server.url(), terminals, per, batch_size=batch))
+            cpu_protocol = (server.cpu() - cpu0) / frames_total
         with ServerProcess("echo") as echo:
             cpu0 = echo.cpu()
             asyncio.run(_echo_frames(echo.url(), terminals, per // batch, batch))
@@ -126,6 +130,11 @@ def run(terminals: int = 50, per: int = 4000, batch: int = 100, sync: str = "FUL
             f"server CPU per {batch}-record sendlog (incl. SQLite)",
             cpu_ours * 1e6, cpu_echo * 1e6, "us", "<= 2x", cpu_ours / cpu_echo <= 2,
             note="baseline: websockets echo of the same frames",
+        ),
+        Result(
+            f"server CPU per {batch}-record sendlog, protocol only (rows not stored)",
+            cpu_protocol * 1e6, cpu_echo * 1e6, "us", "<= 2x", cpu_protocol / cpu_echo <= 2,
+            note="decode, validate 100 records, events, ack; the SQLite write is left out",
         ),
     ]  # fmt: skip
 

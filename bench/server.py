@@ -1,7 +1,9 @@
 """Benchmark servers, each in its own process so their CPU and memory can be read from /proc.
 
 ``python -m bench.server session DB`` runs a real :class:`~wac_toolkit.session.Session`;
-``python -m bench.server echo`` runs a bare websockets echo server (the baseline). Both print
+``python -m bench.server protocol DB`` the same Session with log rows not written (protocol
+cost alone); ``python -m bench.server echo`` runs a bare websockets echo server (the baseline).
+All print
 ``PORT <n>`` and then obey one-line commands on stdin, answering one JSON line on stdout:
 
 ``rss``          resident set size in bytes
@@ -59,10 +61,18 @@ async def _echo(port: int) -> tuple[Any, Any]:
     return server, connections
 
 
-async def _session(db: str, port: int, synchronous: str) -> Any:
+async def _session(db: str, port: int, synchronous: str, store_logs: bool = True) -> Any:
     from wac_toolkit import Session
+    from wac_toolkit.store.sqlite import SQLiteStore
 
-    session = Session(db, "127.0.0.1", port, tz="UTC", synchronous=synchronous,
+    class ProtocolOnlyStore(SQLiteStore):
+        """Everything real except that log rows are not written: isolates protocol cost."""
+
+        async def ingest_logs(self, sn: str, records: Any, **_: Any) -> list[int]:
+            return list(range(len(records)))
+
+    store = None if store_logs else ProtocolOnlyStore(db, synchronous=synchronous)
+    session = Session(db, "127.0.0.1", port, tz="UTC", synchronous=synchronous, store=store,
                       max_unregistered=20_000, reg_timeout=60)  # fmt: skip
     await session.start()
     return session
@@ -90,7 +100,8 @@ async def _main(argv: list[str]) -> None:
         port = next(iter(server.sockets)).getsockname()[1]
         session = None
     else:
-        session = await _session(argv[1], 0, argv[2] if len(argv) > 2 else "FULL")
+        sync = argv[2] if len(argv) > 2 else "FULL"
+        session = await _session(argv[1], 0, sync, store_logs=kind != "protocol")
         port = session.port
     print(f"PORT {port}", flush=True)
     while True:
