@@ -22,8 +22,8 @@ class SyncSucceeded:
 class SyncFailed:
     """A queued step failed for good: the terminal refused it ``attempts`` times.
 
-    It is tried again only when the person changes, the terminal reconnects, or a sync or
-    reconciliation of that terminal is asked for.
+    It is tried again only when the person changes, or when a sync or reconciliation of that
+    terminal is asked for.
     """
 
     sn: str

@@ -110,6 +110,8 @@ def replan(
     its worker and never counts as queued: it carries the roster as it was when it was taken,
     so a step still needed is queued again behind it. Returns how many steps the plan has.
     """
+    if enrollids is None:
+        tables.mark_planned(db, sn)
     wanted = tables.wanted(db, sn, enrollids, local_now)
     held = tables.held(db, sn, enrollids)
     if known is None:

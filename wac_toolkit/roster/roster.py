@@ -293,6 +293,7 @@ class Roster:
             touched = before | set(members)
             for sn in touched:
                 queue.replan(db, sn, now, known=known, local_now=local_now)
+            tables.bump(db)
             return touched
 
         for sn in await self._write(write):
@@ -351,14 +352,20 @@ class Roster:
 
     # -- sync ---------------------------------------------------------------------------------
 
-    async def sync(self, sn: str | None = None) -> int:
+    async def sync(self, sn: str | None = None, *, only_if_behind: bool = False) -> int:
         """Re-plan ``sn`` (or every terminal) against what it is known to hold; returns the
-        number of queued steps. Failed steps are queued again."""
+        number of queued steps. Failed steps are queued again.
+
+        With ``only_if_behind`` a terminal already planned against the current roster is left
+        as it is (what a reconnect does, so a reconnect storm costs no planning).
+        """
         now, local_now = now_micros(), self._local_now()
 
         def write(db: sqlite3.Connection) -> dict[str, int]:
             known = tables.known_ids(db)
             sns = [sn] if sn is not None else tables.terminals(db)
+            if only_if_behind:
+                sns = [s for s in sns if not tables.is_current(db, s)]
             return {s: queue.replan(db, s, now, known=known, local_now=local_now) for s in sns}
 
         planned = await self._write(write)
@@ -521,6 +528,7 @@ class Roster:
                         for sn in before[e] | _reach(db, e):
                             queue.replan(db, sn, now, [e], known=known, local_now=local_now)
                             touched.add(sn)
+                tables.bump(db)
             except (ValueError, KeyError) as exc:
                 db.execute("ROLLBACK TO roster_change")
                 db.execute("RELEASE roster_change")
@@ -561,10 +569,12 @@ class Roster:
                 self._background.discard(task)
 
     async def _connected(self, sn: str) -> None:
-        """A terminal (re)connected: re-plan it, then deliver what it missed."""
+        """A terminal (re)connected: plan it if the roster changed since its last full plan (a
+        new terminal, or changes made by another process), then deliver what it missed."""
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.create_task(self._sweep(), name="wac-roster-validity")
-        await self.sync(sn)
+        await self.sync(sn, only_if_behind=True)
+        self.worker.kick(sn)
 
     async def _sweep(self) -> None:
         """Re-plan every terminal when someone's validity window opens or closes."""

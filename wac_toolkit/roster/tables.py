@@ -17,18 +17,22 @@ from .model import ALL, Held, Person, Target, Wanted
 
 __all__ = [
     "SCHEMA",
+    "bump",
     "create",
     "delete_credential",
     "forget_held_user",
+    "generation",
     "get_person",
     "group_members",
     "groups",
     "held",
     "holders",
+    "is_current",
     "known_ids",
     "list_people",
     "mark_enabled",
     "mark_held_user",
+    "mark_planned",
     "put_credential",
     "remove_person",
     "set_assignments",
@@ -67,6 +71,14 @@ SCHEMA = (
         name TEXT NOT NULL,
         sn TEXT NOT NULL,
         PRIMARY KEY (name, sn)
+    )""",
+    """CREATE TABLE IF NOT EXISTS roster_meta (
+        key TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS roster_planned (
+        sn TEXT PRIMARY KEY,
+        generation INTEGER NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS roster_enabled (
         sn TEXT NOT NULL,
@@ -332,6 +344,41 @@ def mark_held_user(db: sqlite3.Connection, sn: str, enrollid: int, name: str, ad
 
 def forget_held_user(db: sqlite3.Connection, sn: str, enrollid: int) -> None:
     db.execute("DELETE FROM roster_enabled WHERE sn = ? AND enrollid = ?", (sn, enrollid))
+
+
+# -- generations: has a terminal been planned against the roster as it is now? --------------
+
+
+def generation(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM roster_meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def bump(db: sqlite3.Connection) -> int:
+    """Count a roster change whose steps were just planned for every terminal it affects.
+
+    Terminals that were current stay current (they got the change or did not need it); the
+    others stay behind and are re-planned in full when they next connect.
+    """
+    old = generation(db)
+    db.execute(
+        "INSERT OR REPLACE INTO roster_meta (key, value) VALUES ('generation', ?)", (old + 1,)
+    )
+    db.execute("UPDATE roster_planned SET generation = ? WHERE generation = ?", (old + 1, old))
+    return old + 1
+
+
+def mark_planned(db: sqlite3.Connection, sn: str) -> None:
+    """``sn`` was just planned in full against the current roster."""
+    db.execute(
+        "INSERT OR REPLACE INTO roster_planned (sn, generation) VALUES (?, ?)",
+        (sn, generation(db)),
+    )
+
+
+def is_current(db: sqlite3.Connection, sn: str) -> bool:
+    row = db.execute("SELECT generation FROM roster_planned WHERE sn = ?", (sn,)).fetchone()
+    return row is not None and int(row[0]) == generation(db)
 
 
 def _ids(column: str, enrollids: Collection[int] | None) -> tuple[str, list[int]]:
