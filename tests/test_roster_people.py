@@ -134,3 +134,18 @@ async def test_validity_window_disables_outside_and_closes_on_time(
     assert {e: u.enabled for e, u in door.users.items()} == {1: False, 2: False, 3: True, 4: True}
     await until(lambda: not door.users[4].enabled)  # the window closed: the sweep disabled her
     assert roster.person(4).enabled  # type: ignore[union-attr]  # the roster flag is unchanged
+
+
+async def test_a_removed_person_pushed_again_by_a_terminal_stays_removed(
+    session: Session, terminal
+) -> None:
+    door: VirtualTerminal = await terminal("DOOR-G")
+    await door.enroll(9, "Keypad Kay", 10, "0909")
+    await until(lambda: session.roster.person(9) is not None)  # adopted from the keypad
+    await session.roster.remove_person(9)
+    await synced(session)
+    assert 9 not in door.users
+    await door.enroll(9, "Keypad Kay", 10, "0909")  # firmware re-sends an old enrolment
+    await synced(session)
+    await until(lambda: 9 not in door.users)
+    assert session.roster.person(9) is None

@@ -607,6 +607,11 @@ class Roster:
 
         def write(db: sqlite3.Connection) -> None:
             person = tables.get_person(db, enrollid)
+            if person is None and enrollid in tables.known_ids(db):
+                # removed from the roster: a late re-send must not bring them back; the
+                # re-plan below deletes them from this terminal again
+                log.info("roster: %s pushed removed person %s; not adopted", event.sn, enrollid)
+                return
             if person is None:
                 person = Person(
                     enrollid=enrollid, name=credential.name or "", admin=credential.admin
