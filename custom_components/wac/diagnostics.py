@@ -22,6 +22,7 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: WacConfigEntry
 ) -> dict[str, Any]:
     hub = entry.runtime_data
+    await hub.pending.async_refresh()
     return async_redact_data(
         {
             "entry": {"data": dict(entry.data), "options": dict(entry.options)},
@@ -37,6 +38,7 @@ async def async_get_device_diagnostics(
 ) -> dict[str, Any]:
     hub = entry.runtime_data
     sn = next(i for d, i in device.identifiers if d == DOMAIN)
+    await hub.pending.async_refresh()
     return async_redact_data(await _terminal(hass, hub, sn), TO_REDACT)
 
 

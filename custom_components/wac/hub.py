@@ -95,7 +95,7 @@ class WacHub:
         self.session = session
         self.store = store
         self.states: dict[str, TerminalState] = {}
-        self.pending = PendingTracker(hass, session.roster, self.signal_update)
+        self.pending = PendingTracker(hass, session.roster, self.signal_pending)
         """What the roster still has to deliver to each terminal (the pending sensor)."""
         self._unsubscribe = session.subscribe(self._on_event)
         self._stopped = False
@@ -149,6 +149,10 @@ class WacHub:
     def signal_update(self, sn: str) -> str:
         """Dispatcher signal: the state of terminal ``sn`` changed."""
         return f"{DOMAIN}_{self.entry.entry_id}_update_{sn}"
+
+    def signal_pending(self, sn: str) -> str:
+        """Dispatcher signal: the roster's queue for terminal ``sn`` changed."""
+        return f"{DOMAIN}_{self.entry.entry_id}_pending_{sn}"
 
     def signal_access(self, sn: str) -> str:
         """Dispatcher signal: a fresh record from ``sn`` (args: event type, attributes)."""

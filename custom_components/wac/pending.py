@@ -4,13 +4,15 @@ The roster's queue lives in the SQLite store, so it is read in an executor, neve
 event loop, and only when something changed it: a step settled (``SyncSucceeded`` /
 ``SyncFailed``), a terminal came or went (the roster re-plans it), a keypad enrolment was
 adopted, or an action of this integration changed the roster. Reads requested while one
-runs are folded into one more read, so a burst of settled steps costs a few reads, not one
-each.
+runs, or within :data:`COOLDOWN` after it, are folded into one more read, so a burst of
+settled steps (a terminal catching up on hundreds) costs a few reads and sensor states, not
+one each. An action that changed the roster does not wait for the cooldown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +25,12 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from wac_toolkit.events import Event, TerminalConnected, TerminalDisconnected, UserPushed
 from wac_toolkit.roster import Roster, SyncFailed, SyncSucceeded, queue
 
-__all__ = ["OUTCOME_WINDOW", "Pending", "PendingTracker", "read_pending"]
+__all__ = ["COOLDOWN", "OUTCOME_WINDOW", "Pending", "PendingTracker", "read_pending"]
 
 _LOGGER = logging.getLogger(__name__)
 
+COOLDOWN = 0.5
+"""Seconds between two reads of the queue while steps keep settling."""
 OUTCOME_WINDOW = 1000
 """How many of the newest settled steps are searched for a terminal's last failure."""
 
@@ -115,6 +119,8 @@ class PendingTracker:
         self._wanted = 0
         self._done = 0
         self._tick = asyncio.Event()
+        self._urgent = asyncio.Event()
+        self._last_read = float("-inf")
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
         self._unsubscribe = roster.session.subscribe(self._on_event)
@@ -130,13 +136,15 @@ class PendingTracker:
             return
         self._wanted += 1
         if self._task is None or self._task.done():
-            self._task = self.hass.async_create_task(
+            # a background task: a cooldown must not hold up async_block_till_done
+            self._task = self.hass.async_create_background_task(
                 self._run(), name="wac pending refresh", eager_start=False
             )
 
     async def async_refresh(self) -> None:
         """Read the queue again and return once a read started after this call is applied."""
         self.async_schedule_refresh()
+        self._urgent.set()
         target = self._wanted
         while self._done < target and not self._stopped:
             await self._tick.wait()
@@ -145,6 +153,7 @@ class PendingTracker:
         """Stop listening and wait for a read in flight (the store closes after this)."""
         self._stopped = True
         self._unsubscribe()
+        self._urgent.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
         self._wake()
@@ -155,8 +164,15 @@ class PendingTracker:
             self.async_schedule_refresh()
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._done < self._wanted and not self._stopped:
+            wait = self._last_read + COOLDOWN - loop.time()
+            if wait > 0 and not self._urgent.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._urgent.wait(), wait)
+            self._urgent.clear()
             target = self._wanted
+            self._last_read = loop.time()
             try:
                 snapshot = await self.hass.async_add_executor_job(read_pending, self.roster)
             except Exception:  # a closing or broken store must not kill the tracker

@@ -137,6 +137,14 @@ class WacPendingSensor(WacEntity, SensorEntity):
     def available(self) -> bool:
         return True
 
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, self.hub.signal_pending(self.sn), self.async_write_ha_state
+            )
+        )
+
     @property
     def native_value(self) -> int | None:
         pending = self.hub.pending.get(self.sn)

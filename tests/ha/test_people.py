@@ -51,7 +51,7 @@ async def test_add_person_reaches_offline_terminal_when_it_reconnects(
 ):
     front, back = await terminal("FRONT"), await terminal("BACK")
     await go_offline(hass, hub, back)
-    assert pending(hass, "BACK").state == "0"
+    await until(hass, lambda: pending(hass, "BACK").state == "0")
 
     response = await call(hass, "add_person", **ALICE)
 
@@ -221,3 +221,30 @@ async def test_two_listeners_need_a_choice(hass: HomeAssistant, hub, terminal):
     assert 7 not in vt.users
     assert other.runtime_data.session.roster.person(7) is None
     assert await hass.config_entries.async_unload(other.entry_id)
+
+
+async def test_catching_up_writes_few_sensor_states(hass: HomeAssistant, hub, terminal):
+    """A terminal catching up on 80 commands: the sensor follows in a few steps, not 80."""
+    back = await terminal("BACK")
+    await go_offline(hass, hub, back)
+    for enrollid in range(100, 140):
+        await hub.session.roster.add_person(enrollid, pin=str(enrollid), card=f"{enrollid:010d}")
+    await call(hass, "add_person", enrollid=7, pin="0012")  # refreshes the sensor
+    assert pending(hass, "BACK").state == "81"
+    entity_id = pending(hass, "BACK").entity_id
+    seen: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            seen.append(event.data["new_state"].state)
+            if event.data["entity_id"] == entity_id
+            else None
+        ),
+    )
+
+    await come_back(hass, hub, back)
+    await until(hass, lambda: pending(hass, "BACK").state == "0", timeout=60)
+
+    assert len(back.users) == 41
+    assert seen[-1] == "0"
+    assert len(seen) < 40  # coalesced reads; one per settled command would be 81
