@@ -83,7 +83,8 @@ def name(frame: dict[str, Any]) -> str:
 
 _PLAIN_KEYS = frozenset(
     "enrollid name time mode inout event temp image verifymode pin userid attmode verify type"
-    " status sn cmd ret result count logindex record backupnum admin cloudtime reason".split()
+    " status sn cmd ret result count logindex record backupnum admin cloudtime reason msg"
+    " message access nosenduser cpusn devinfo".split()
 )
 """Keys that need no stripping; a record made only of these is checked by one C-level test."""
 
@@ -92,9 +93,14 @@ def _strip_keys(value: Any, depth: int) -> Any:
     if depth > MAX_DEPTH:
         return value
     if isinstance(value, dict):
-        if depth > 2 and (
-            value.keys() <= _PLAIN_KEYS or all(type(k) is str and k == k.strip() for k in value)
-        ):
+        if value.keys() <= _PLAIN_KEYS:  # nothing to strip here: keep the dict
+            if depth > 2:
+                return value  # a record: as before, its nested values are left alone
+            for key, item in value.items():
+                if isinstance(item, (dict, list)):
+                    value[key] = _strip_keys(item, depth + 1)
+            return value
+        if depth > 2 and all(type(k) is str and k == k.strip() for k in value):
             return value
         return {
             (k.strip() if isinstance(k, str) else k): _strip_keys(v, depth + 1)
