@@ -577,7 +577,7 @@ class Roster:
         self.worker.kick(sn)
 
     async def _sweep(self) -> None:
-        """Re-plan every terminal when someone's validity window opens or closes."""
+        """Re-plan the people whose validity window opened or closed since the last look."""
         if self._swept_until is None:
             self._swept_until = self._local_now()
         while True:
@@ -585,8 +585,9 @@ class Roster:
             now = self._local_now()
             check = functools.partial(tables.window_crossed, since=self._swept_until, until=now)
             try:
-                if await self._write(check):
-                    await self.sync()
+                crossed = await self._write(check)
+                if crossed:  # re-plan just them, wherever they are
+                    await self._change(crossed, lambda db: None)
             except WacError as exc:
                 log.warning("roster: validity check failed: %s", exc)
                 continue

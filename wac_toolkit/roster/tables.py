@@ -317,14 +317,14 @@ def held(
     }
 
 
-def window_crossed(db: sqlite3.Connection, since: str, until: str) -> bool:
-    """True if someone's validity window opened or closed in (``since``, ``until``]."""
-    row = db.execute(
-        "SELECT 1 FROM roster_people WHERE removed = 0 AND ((valid_from > ? AND valid_from <= ?)"
-        " OR (valid_until > ? AND valid_until <= ?)) LIMIT 1",
+def window_crossed(db: sqlite3.Connection, since: str, until: str) -> list[int]:
+    """The people whose validity window opened or closed in (``since``, ``until``]."""
+    rows = db.execute(
+        "SELECT enrollid FROM roster_people WHERE removed = 0 AND ((valid_from > ? AND"
+        " valid_from <= ?) OR (valid_until > ? AND valid_until <= ?))",
         (since, until, since, until),
-    ).fetchone()
-    return row is not None
+    )
+    return [row[0] for row in rows]
 
 
 def mark_enabled(db: sqlite3.Connection, sn: str, enrollid: int, enabled: bool) -> None:
