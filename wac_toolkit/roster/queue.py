@@ -145,23 +145,20 @@ def next_due(
 ) -> tuple[Step | None, int | None]:
     """Take the oldest due step of ``sn`` for the worker ``token``, or say when the next one is.
 
-    A step taken by another token belongs to a worker that is gone (the gateway restarted
-    mid-command), so it is taken over.
+    The caller has nothing of ``sn`` in flight, so a step already marked taken was abandoned
+    (its connection dropped, the store failed, the gateway restarted) and is taken again.
     """
     row = db.execute(
         "SELECT id, kind, enrollid, backupnum, enabled, attempts FROM roster_queue"
-        " WHERE sn = ? AND next_at <= ? AND (taken IS NULL OR taken != ?) ORDER BY id LIMIT 1",
-        (sn, now, token),
+        " WHERE sn = ? AND next_at <= ? ORDER BY id LIMIT 1",
+        (sn, now),
     ).fetchone()
     if row is not None:
         row_id, kind, enrollid, backupnum, enabled, attempts = row
         db.execute("UPDATE roster_queue SET taken = ? WHERE id = ?", (token, row_id))
         op = Op(OpKind(kind), enrollid, backupnum, None if enabled is None else bool(enabled))
         return Step(row_id, sn, op, attempts), None
-    later = db.execute(
-        "SELECT min(next_at) FROM roster_queue WHERE sn = ? AND (taken IS NULL OR taken != ?)",
-        (sn, token),
-    ).fetchone()
+    later = db.execute("SELECT min(next_at) FROM roster_queue WHERE sn = ?", (sn,)).fetchone()
     return None, later[0]
 
 

@@ -118,25 +118,23 @@ class SyncWorker:
                 wake.clear()
                 try:
                     step, later, person = await store.run_write(_next(sn, done, self.token))
-                except StoreError as exc:
-                    log.warning("roster queue of %s unusable: %s", sn, exc)
-                    step, later, person = None, None, None
-                else:
                     if done is not None:
                         self._succeeded(done)
-                done = None
-                if step is None:
-                    idle.set()
-                    wait = self.poll if later is None else (later - now_micros()) / 1e6
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), max(0.0, min(wait, self.poll)))
-                    idle.clear()
-                    continue
-                outcome = await self._send(step, person)
-                if outcome is False:
-                    break
-                if outcome is not True:
-                    done = outcome
+                    done = None
+                    if step is not None:
+                        outcome = await self._send(step, person)
+                        if outcome is False:
+                            break
+                        done = None if outcome is True else outcome
+                        continue
+                except StoreError as exc:  # keep ``done``; the step is taken again later
+                    log.warning("roster queue of %s unusable: %s", sn, exc)
+                    later = None
+                idle.set()
+                wait = self.poll if later is None else (later - now_micros()) / 1e6
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), max(0.0, min(wait, self.poll)))
+                idle.clear()
             if done is not None:
                 await store.run_write(done.record)
                 self._succeeded(done)
