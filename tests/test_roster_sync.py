@@ -220,3 +220,23 @@ async def test_bad_input_gets_a_clear_error(session: Session) -> None:
         await roster.update_person(1, admin=7)
     assert roster.person(1).pin == "1"  # type: ignore[union-attr]
     await asyncio.sleep(0)
+
+
+async def test_a_step_in_flight_when_the_gateway_stops_is_sent_again(db_path: Path) -> None:
+    vt = VirtualTerminal("ws://unused", "SLOW", ignore={"setuserinfo"})
+    async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=30) as first:
+        vt.url = first.url
+        await online(first, vt)
+        await first.roster.add_person(1, "Alice", pin="0012")
+        await until(lambda: any(f["cmd"] == "setuserinfo" for f in vt.received))
+    await vt.stop()  # the gateway went down while the terminal had not answered yet
+
+    async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2) as second:
+        assert list(second.roster.pending()["cmd"]) == ["setuserinfo"]
+        vt.ignore.clear()
+        vt.url = second.url
+        await online(second, vt)
+        await until(lambda: second.roster.pending().empty)
+        assert held(vt) == {1: ("Alice", 0, True, {10: "0012"})}
+        assert list(second.roster.outcomes()["ok"]) == [True]
+    await vt.stop()

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from ..errors import StoreError, WacError
 from ..events import TerminalConnected, TerminalDisconnected, UserPushed
-from ..protocol.models import BackupNum
+from ..protocol.models import BackupNum, UserCredential
 from . import csvio, queue, tables
 from .model import ALL, Person, Target, check_credential, check_enrollid
 from .reconcile import ReconcileReport, read_credentials, read_slots, replace_held
@@ -397,7 +397,16 @@ class Roster:
             TerminalOffline: ``sn`` is not connected.
         """
         slots = await read_slots(self.session, sn)
-        credentials, unreadable = await read_credentials(self.session, sn, slots)
+        known_now = await self._write(tables.known_ids)
+        # records are read only where they matter: people the roster knows (to compare) and,
+        # when adopting, the others; an unknown person's slots are enough to prune them
+        wanted_slots = [s for s in slots if adopt or s.enrollid in known_now]
+        credentials, unreadable = await read_credentials(self.session, sn, wanted_slots)
+        credentials += [
+            UserCredential(enrollid=s.enrollid, backupnum=BackupNum(s.backupnum), admin=s.admin)
+            for s in slots
+            if not (adopt or s.enrollid in known_now)
+        ]
         admins = {s.enrollid: s.admin for s in slots}
         now, local_now = now_micros(), self._local_now()
 
