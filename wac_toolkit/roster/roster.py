@@ -396,12 +396,13 @@ class Roster:
         Raises:
             TerminalOffline: ``sn`` is not connected.
         """
-        slots = await read_slots(self.session, sn)
-        known_now = await self._write(tables.known_ids)
-        # records are read only where they matter: people the roster knows (to compare) and,
-        # when adopting, the others; an unknown person's slots are enough to prune them
-        wanted_slots = [s for s in slots if adopt or s.enrollid in known_now]
-        credentials, unreadable = await read_credentials(self.session, sn, wanted_slots)
+        async with self.worker.paused(sn):  # no step of ours changes it while we read
+            slots = await read_slots(self.session, sn)
+            known_now = await self._write(tables.known_ids)
+            # records are read only where they matter: people the roster knows (to compare)
+            # and, when adopting, the others; an unknown person's slots suffice to prune them
+            wanted_slots = [s for s in slots if adopt or s.enrollid in known_now]
+            credentials, unreadable = await read_credentials(self.session, sn, wanted_slots)
         credentials += [
             UserCredential(enrollid=s.enrollid, backupnum=BackupNum(s.backupnum), admin=s.admin)
             for s in slots

@@ -16,7 +16,7 @@ import logging
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,6 +67,7 @@ class SyncWorker:
         self._wakes: dict[str, asyncio.Event] = {}
         self._idle: dict[str, asyncio.Event] = {}
         self._stopping = False
+        self._paused: dict[str, int] = {}
         self.token = secrets.token_hex(8)
         """Marks the steps this worker has in flight (``roster_queue.taken``)."""
 
@@ -92,6 +93,20 @@ class SyncWorker:
             await asyncio.wait({waiter, self._tasks[sn]}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
 
+    @contextlib.asynccontextmanager
+    async def paused(self, sn: str) -> AsyncIterator[None]:
+        """Hold ``sn``'s steps (after the one in flight) while the caller reads the terminal,
+        so what it reads is not changed underneath it; delivery resumes on exit."""
+        self._paused[sn] = self._paused.get(sn, 0) + 1
+        try:
+            await self.wait_idle(sn)
+            yield
+        finally:
+            self._paused[sn] -= 1
+            if not self._paused[sn]:
+                del self._paused[sn]
+            self.kick(sn)
+
     async def stop(self) -> None:
         self._stopping = True
         tasks = list(self._tasks.values())
@@ -116,6 +131,16 @@ class SyncWorker:
         try:
             while self._online(sn):
                 wake.clear()
+                if sn in self._paused:  # record what was done, then wait to be resumed
+                    if done is not None:
+                        with contextlib.suppress(StoreError):
+                            await store.run_write(done.record)
+                            self._succeeded(done)
+                            done = None
+                    idle.set()
+                    await wake.wait()
+                    idle.clear()
+                    continue
                 try:
                     step, later, person = await store.run_write(_next(sn, done, self.token))
                     if done is not None:
