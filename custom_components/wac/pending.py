@@ -7,6 +7,10 @@ adopted, or an action of this integration changed the roster. Reads requested wh
 runs, or within :data:`COOLDOWN` after it, are folded into one more read, so a burst of
 settled steps (a terminal catching up on hundreds) costs a few reads and sensor states, not
 one each. An action that changed the roster does not wait for the cooldown.
+
+The roster re-plans a terminal that reconnects in the background and publishes nothing when
+that queues steps the terminal then refuses, so the queue is read once more :data:`RECHECK`
+seconds after a terminal connects.
 """
 
 from __future__ import annotations
@@ -21,16 +25,19 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
 
 from wac_toolkit.events import Event, TerminalConnected, TerminalDisconnected, UserPushed
 from wac_toolkit.roster import Roster, SyncFailed, SyncSucceeded, queue
 
-__all__ = ["COOLDOWN", "OUTCOME_WINDOW", "Pending", "PendingTracker", "read_pending"]
+__all__ = ["COOLDOWN", "OUTCOME_WINDOW", "RECHECK", "Pending", "PendingTracker", "read_pending"]
 
 _LOGGER = logging.getLogger(__name__)
 
 COOLDOWN = 0.5
 """Seconds between two reads of the queue while steps keep settling."""
+RECHECK = 2.0
+"""Seconds after a terminal connects when its re-planned queue is read again."""
 OUTCOME_WINDOW = 1000
 """How many of the newest settled steps are searched for a terminal's last failure."""
 
@@ -67,26 +74,30 @@ def read_pending(roster: Roster) -> dict[str, Pending]:
     """
     counts = roster.pending_counts()
     with roster.store.reader() as db:
-        queued = queue.pending_rows(db)
-        settled = queue.outcome_rows(db, None, OUTCOME_WINDOW)
+        queued = [dict(zip(queue.QUEUE_COLUMNS, r, strict=True)) for r in queue.pending_rows(db)]
+        settled = [
+            dict(zip(queue.OUTCOME_COLUMNS, r, strict=True))
+            for r in queue.outcome_rows(db, None, OUTCOME_WINDOW)
+        ]
     oldest: dict[str, int] = {}
     retrying: dict[str, int] = {}
     last_error: dict[str, str | None] = {}
-    for _id, sn, _kind, _enrollid, _slot, _enabled, attempts, _next, error, created in queued:
-        oldest[sn] = min(created, oldest.get(sn, created))
-        if attempts:
+    for step in queued:
+        sn = step["sn"]
+        oldest[sn] = min(step["created_at"], oldest.get(sn, step["created_at"]))
+        if step["attempts"]:
             retrying[sn] = retrying.get(sn, 0) + 1
-            last_error[sn] = error
+            last_error[sn] = step["last_error"]
     failures = {
-        sn: {
-            "cmd": kind,
-            "enrollid": enrollid,
-            "backupnum": slot,
-            "reason": reason,
-            "at": _moment(at).isoformat(),
+        step["sn"]: {
+            "cmd": step["cmd"],
+            "enrollid": step["enrollid"],
+            "backupnum": step["backupnum"],
+            "reason": step["reason"],
+            "at": _moment(step["at"]).isoformat(),
         }
-        for _id, sn, kind, enrollid, slot, _enabled, ok, _attempts, reason, at in settled
-        if not ok
+        for step in settled
+        if not step["ok"]
     }  # oldest first, so each terminal keeps its newest failure
     return {
         sn: Pending(
@@ -123,6 +134,7 @@ class PendingTracker:
         self._last_read = float("-inf")
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
+        self._cancel_recheck: Callable[[], None] | None = None
         self._unsubscribe = roster.session.subscribe(self._on_event)
 
     def get(self, sn: str) -> Pending | None:
@@ -153,6 +165,8 @@ class PendingTracker:
         """Stop listening and wait for a read in flight (the store closes after this)."""
         self._stopped = True
         self._unsubscribe()
+        if self._cancel_recheck is not None:
+            self._cancel_recheck()
         self._urgent.set()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
@@ -162,6 +176,15 @@ class PendingTracker:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, _TRIGGERS):
             self.async_schedule_refresh()
+        if isinstance(event, TerminalConnected) and not self._stopped:
+            if self._cancel_recheck is not None:
+                self._cancel_recheck()
+            self._cancel_recheck = async_call_later(self.hass, RECHECK, self._recheck)
+
+    @callback
+    def _recheck(self, _now: datetime) -> None:
+        self._cancel_recheck = None
+        self.async_schedule_refresh()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

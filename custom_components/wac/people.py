@@ -208,12 +208,12 @@ async def _settle(hass: HomeAssistant, hub: WacHub, enrollid: int) -> dict[str, 
 def _pending_of(roster: Roster, enrollid: int) -> dict[str, list[Any]]:
     """The person's queued steps per terminal (reads the store: run it in an executor)."""
     with roster.store.reader() as db:
-        rows = queue.pending_rows(db)
+        rows = [dict(zip(queue.QUEUE_COLUMNS, r, strict=True)) for r in queue.pending_rows(db)]
     out: dict[str, list[Any]] = {}
-    for _id, sn, cmd, who, slot, _enabled, attempts, _next, error, _created in rows:
-        if who == enrollid:
-            out.setdefault(sn, []).append(
-                {"cmd": cmd, "backupnum": slot, "attempts": attempts, "last_error": error}
+    for step in rows:
+        if step["enrollid"] == enrollid:
+            out.setdefault(step["sn"], []).append(
+                {k: step[k] for k in ("cmd", "backupnum", "attempts", "last_error")}
             )
     return out
 

@@ -129,6 +129,17 @@ async def test_refusing_terminal_records_the_failure_and_the_others_sync(
     assert 8 not in bad.users
     assert pending(hass, "GOOD").attributes["last_failure"] is None
 
+    # a terminal seen for the first time gets Bob too; it refuses, and the sensor shows the
+    # command waiting for a retry (the roster plans it in the background, without an event)
+    hub.session.roster.max_attempts = 5
+    hub.session.roster.worker.retry_base = 600
+    new = await terminal("NEW", refuse={"setuserinfo"})
+    await until(hass, lambda: pending(hass, "NEW").attributes.get("retrying") == 1)
+    state = pending(hass, "NEW")
+    assert state.state == "1"
+    assert state.attributes["last_error"] == "1"
+    assert 8 not in new.users
+
 
 async def test_group_and_device_targets(hass: HomeAssistant, hub, terminal):
     front, back, gate = await terminal("FRONT"), await terminal("BACK"), await terminal("GATE")
