@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -196,7 +195,8 @@ async def test_no_loaded_entry_is_translated(hass: HomeAssistant, hub):
 
 
 async def test_pending_sensor_survives_a_restart(hass: HomeAssistant, hub, terminal):
-    """The queue is in the store: after a reload the offline terminal still shows it."""
+    """The queue is in the store: after a reload the offline terminal still shows it, and
+    gets the person when it comes back."""
     back = await terminal("BACK")
     await go_offline(hass, hub, back)
     await call(hass, "add_person", enrollid=7, pin="1")
@@ -205,7 +205,11 @@ async def test_pending_sensor_survives_a_restart(hass: HomeAssistant, hub, termi
     assert await hass.config_entries.async_reload(hub.entry.entry_id)
     await hass.async_block_till_done()
     assert pending(hass, "BACK").state == "1"
-    assert pending(hass, "BACK").state != STATE_UNAVAILABLE
+    restarted = hub.entry.runtime_data
+    assert restarted is not hub
+    await come_back(hass, restarted, back)
+    await until(hass, lambda: pending(hass, "BACK").state == "0")
+    assert back.users[7].credentials == {10: 1}
 
 
 async def test_two_listeners_need_a_choice(hass: HomeAssistant, hub, terminal):
