@@ -149,3 +149,15 @@ async def test_a_removed_person_pushed_again_by_a_terminal_stays_removed(
     await synced(session)
     await until(lambda: 9 not in door.users)
     assert session.roster.person(9) is None
+
+
+async def test_profile_form_disables_where_enableuser_is_not_enough(
+    session: Session, terminal
+) -> None:
+    door: VirtualTerminal = await terminal("DOOR-H")
+    session.roster.profile_form = True
+    await session.roster.add_person(1, "Ana", card="0042", enabled=False)
+    await synced(session)
+    assert not door.users[1].enabled
+    profile = [f for f in door.received if f["cmd"] == "setuserinfo" and "enable" in f]
+    assert [(f["enrollid"], f["enable"]) for f in profile] == [(1, 0)]

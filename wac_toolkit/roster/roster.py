@@ -112,6 +112,17 @@ class Roster:
         self.worker.max_attempts = int(value)
 
     @property
+    def profile_form(self) -> bool:
+        """Disable and enable with the v2.9 profile ``setuserinfo`` (``enable``) as well as
+        ``enableuser``: some AI firmware's ``enableuser`` only blocks the face, while card and
+        fingerprint still open (PROTOCOL.md 9.20). Off by default: older firmware refuses it."""
+        return self.worker.profile_form
+
+    @profile_form.setter
+    def profile_form(self, value: bool) -> None:
+        self.worker.profile_form = bool(value)
+
+    @property
     def validity_check(self) -> float:
         return self._validity_check
 

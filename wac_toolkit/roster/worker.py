@@ -68,6 +68,8 @@ class SyncWorker:
         self._idle: dict[str, asyncio.Event] = {}
         self._stopping = False
         self._paused: dict[str, int] = {}
+        self.profile_form = False
+        """Also send the v2.9 profile ``setuserinfo`` (``enable``) with every ``enableuser``."""
         self.token = secrets.token_hex(8)
         """Marks the steps this worker has in flight (``roster_queue.taken``)."""
 
@@ -207,6 +209,8 @@ class SyncWorker:
             await session.delete_user(sn, op.enrollid, backupnum)
         else:
             await session.enable_user(sn, op.enrollid, bool(op.enabled))
+            if self.profile_form:  # firmware where enableuser only blocks the face
+                await session.set_user_profile_info(sn, op.enrollid, enable=int(bool(op.enabled)))
 
     async def _refused(self, step: queue.Step, attempts: int, reason: str) -> None:
         op, sn = step.op, step.sn
