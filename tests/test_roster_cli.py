@@ -76,6 +76,11 @@ def test_store_only_changes_queue_for_later(
     assert rows["7"]["pin"] == "0012" and rows["7"]["card"] == "0000001"
     assert rows["7"]["enabled"] == "no" and rows["7"]["assign"] == "group:front"
     assert rows["8"]["pin"] == "0099" and rows["8"]["assign"] == "DOOR2"
+    assert roster(db, "people") == 0
+    listing = capsys.readouterr().out
+    assert "Ana Lima" in listing and "0012" not in listing  # which credentials, not their values
+    assert roster(db, "sync", "DOOR2") == 0
+    assert "4 step(s) queued" in capsys.readouterr().out  # Ana: PIN, card, disable; Ben: PIN
 
 
 def test_bad_input_is_one_line_and_exit_1(
