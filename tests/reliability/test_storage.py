@@ -69,7 +69,7 @@ SENDLOG = frames.encode({"cmd": "sendlog", "sn": "RAW", "count": 1, "logindex": 
 
 @root_only
 async def test_disk_full_refuses_sendlog_and_ingest_recovers_when_space_returns(small_disk, caplog):
-    caplog.set_level(logging.WARNING, logger="wac_toolkit.store.sqlite")
+    caplog.set_level(logging.WARNING)
     async with Session(small_disk / "wac.sqlite", "127.0.0.1", 0) as session:
         async with VirtualTerminal(session.url, "DISK", batch_size=10) as vt:
             for k in range(20):
@@ -93,6 +93,11 @@ async def test_disk_full_refuses_sendlog_and_ingest_recovers_when_space_returns(
             said = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
             assert any("full" in m and "nothing was acknowledged" in m for m in said), said
             assert len(said) <= 3, "a retrying terminal must not flood the log"
+            terminal_says = [r.getMessage() for r in caplog.records if r.name.endswith("terminal")]
+            assert terminal_says == [
+                "terminal DISK: sendlog refused (store unavailable); keeping 30 unacknowledged"
+                " records"
+            ]
 
             filler.unlink()  # space returns; nobody restarts anything
             await vt.wait_flushed(20)

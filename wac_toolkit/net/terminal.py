@@ -134,6 +134,7 @@ class VirtualTerminal:
         self._flushed.set()
         self._registered = asyncio.Event()
         self._stopping = False
+        self._refused = False
 
     def __repr__(self) -> str:
         return f"<VirtualTerminal {self.sn} users={len(self.users)} logs={len(self.logs)}>"
@@ -233,9 +234,18 @@ class VirtualTerminal:
             self.frames_sent += 1
             try:
                 await peer.request("sendlog", frame, timeout=self.reply_timeout)
-            except DeviceError:
-                await asyncio.sleep(self.reconnect_delay)  # server refused: keep and retry
+            except DeviceError as exc:  # server refused: keep the records and retry
+                if not self._refused:
+                    log.warning(
+                        "terminal %s: sendlog refused (%s); keeping %d unacknowledged records",
+                        self.sn, exc.reason, len(self.logs) - self.acked,
+                    )  # fmt: skip
+                self._refused = True
+                await asyncio.sleep(self.reconnect_delay)
                 continue
+            if self._refused:
+                log.warning("terminal %s: sendlog accepted again", self.sn)
+                self._refused = False
             self.acked += len(batch)
             self.logindex += 1
         self._flushed.set()
