@@ -13,6 +13,7 @@ import sqlite3
 from collections import Counter
 from datetime import datetime, timedelta
 
+from tests.conftest import until
 from tests.reliability.helpers import WacServe, free_port, scaled, stored_keys
 from wac_toolkit import VirtualTerminal
 
@@ -53,6 +54,7 @@ async def test_sigkill_mid_ingest_loses_no_acknowledged_row(tmp_path):
     puncher = asyncio.ensure_future(punch_forever())
     acked_at_kill = []
     try:
+        await until(lambda: sum(vt.acked for vt in fleet) > 0, timeout=30)
         for _ in range(scaled(4, 20)):
             await asyncio.sleep(rng.uniform(0.3, 0.8))
             server.kill()
