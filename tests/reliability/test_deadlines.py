@@ -117,3 +117,18 @@ def test_wac_serve_on_an_unusable_store_says_so_in_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().startswith("wac serve:"), done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_a_registered_terminal_that_stops_answering_pings_is_closed(db_path):
+    """The keepalive covers what TCP does not notice for hours: a terminal gone silent."""
+    async with Session(
+        db_path, "127.0.0.1", 0, ping_interval=0.2, ping_timeout=1.0, close_timeout=0.2
+    ) as session:
+        async with VirtualTerminal(session.url, "QUIET") as vt:
+            await until(lambda: session.terminal("QUIET").online)
+            vt.peer.connection.transport.pause_reading()  # pings pile up unanswered
+            await until(lambda: not session.terminal("QUIET").online, timeout=10)
+            await vt.disconnect(abort=True)
+        async with VirtualTerminal(session.url, "ALIVE") as alive:
+            await asyncio.sleep(1.0)  # several ping intervals: answered pings keep it open
+            assert session.terminal("ALIVE").online and not alive.peer.closed

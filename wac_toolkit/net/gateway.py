@@ -74,6 +74,8 @@ class Gateway:
         max_unregistered: connections allowed to be waiting for their ``reg`` at once.
         command_timeout, max_queue: passed to each :class:`Peer`.
         open_timeout: seconds for the HTTP upgrade (slow-drip handshakes are closed after it).
+        close_timeout: seconds to wait for the other side's close frame (a silent terminal
+            is dropped after ``ping_timeout`` plus this).
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class Gateway:
         ping_interval: float | None = 30.0,
         ping_timeout: float | None = 30.0,
         open_timeout: float = 10.0,
+        close_timeout: float = 5.0,
     ) -> None:
         self.handler = handler
         self.host = host
@@ -108,6 +111,7 @@ class Gateway:
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.open_timeout = open_timeout
+        self.close_timeout = close_timeout
         self.peers: dict[str, Peer] = {}
         self._unregistered = 0
         self._server: Server | None = None
@@ -137,7 +141,7 @@ class Gateway:
             ping_interval=self.ping_interval,
             ping_timeout=self.ping_timeout,
             open_timeout=self.open_timeout,
-            close_timeout=5,
+            close_timeout=self.close_timeout,
             max_queue=16,
             process_request=self._check_path if self.path_secret else None,
             ssl=self.ssl,
