@@ -264,7 +264,7 @@ class Session(SessionCommands):
         for callback in list(self._subscribers):
             try:
                 result = callback(event)
-                if asyncio.iscoroutine(result):
+                if result is not None and asyncio.iscoroutine(result):  # once per record: cheap
                     asyncio.ensure_future(result)
             except Exception:
                 log.exception("event subscriber %r failed", callback)
