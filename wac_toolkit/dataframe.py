@@ -8,7 +8,7 @@ column                  dtype                           meaning
 ``enrollid``            ``Int64``                       user number; 0 door event, 99999999 stranger
 ``name``                ``string``                      name the terminal sent (often empty)
 ``time``                ``datetime64[us, <tz>]``        punch time in the terminals' zone
-``time_raw``            ``string``                      time text when it was not canonical
+``time_raw``            ``string``                      time text when not canonical (or not a time)
 ``mode``                ``Int16``                       verify mode code as sent
 ``mode_label``          ``category``                    fingerprint / card / password / face / ...
 ``inout``               ``Int8``                        0 in, 1 out (as the terminal says)
@@ -96,11 +96,10 @@ def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFr
             codes[values == code] = categories.index(label)
         return pd.Categorical.from_codes(codes, categories=categories)
 
-    naive = pd.Series(
-        pc.strptime(col["time"], format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
-        .to_numpy(zero_copy_only=False)
-        .astype("datetime64[us]")
-    )
+    parsed = _strict_times(col["time"])
+    naive = pd.Series(parsed.to_numpy(zero_copy_only=False).astype("datetime64[us]"))
+    unreadable = pc.and_(pc.is_null(col["time_raw"]), pc.is_null(parsed))
+    time_raw = pc.if_else(unreadable, col["time"], col["time_raw"])
     labels = {code: VerifyMode(code).label for code in _MODE_CODES}
     received = col["received_at"].to_numpy().astype("datetime64[us]")
     data = {
@@ -109,7 +108,7 @@ def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFr
         "enrollid": ext("enrollid", "Int64"),
         "name": ext("name", "string"),
         "time": _wall_time(naive, zone),
-        "time_raw": ext("time_raw", "string"),
+        "time_raw": time_raw.to_pandas(types_mapper=lambda _t: pd.StringDtype()),
         "mode": ext("mode", "Int16"),
         "mode_label": labelled("mode", labels, sorted(set(labels.values()))),
         "inout": ext("inout", "Int8"),
@@ -122,6 +121,32 @@ def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFr
         "has_image": col["has_image"].to_numpy(zero_copy_only=False) != 0,
     }
     return pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in data.items()})
+
+
+def _strict_times(text: Any) -> Any:
+    """Parse canonical times; anything else is null, as ``pandas.to_datetime`` would have it.
+
+    Arrow's strptime rolls impossible dates over (Feb 30 -> Mar 2, second 60 -> the next
+    minute) and takes year 0. The store keeps such text as the terminal sent it, so the
+    parsed day and second are checked against the text (cheap slices, no per-row Python).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parsed = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+    shaped = pc.and_(pc.is_valid(parsed), pc.equal(pc.utf8_length(text), 19))
+    safe = pc.if_else(shaped, text, pa.scalar("2000-01-01 00:00:00"))
+
+    def digits(start: int, stop: int) -> Any:
+        return pc.cast(pc.utf8_slice_codeunits(safe, start, stop), pa.int64())
+
+    same = pc.and_(
+        pc.and_(
+            pc.equal(pc.day(parsed), digits(8, 10)), pc.equal(pc.second(parsed), digits(17, 19))
+        ),
+        pc.greater_equal(pc.year(parsed), 1),
+    )
+    return pc.if_else(pc.and_(shaped, same).fill_null(False), parsed, pa.scalar(None, parsed.type))
 
 
 def _row_type() -> Any:
@@ -147,8 +172,11 @@ def _pandas_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataF
     out["enrollid"] = raw["enrollid"].astype("Int64")
     out["name"] = raw["name"].astype("string")
     naive = pd.to_datetime(raw["time"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    # Same as the arrow path: no leap seconds, no year 0 (the protocol layer rejects both).
+    naive = naive.mask(raw["time"].astype(str).str[17:19].eq("60") | naive.dt.year.lt(1))
     out["time"] = _wall_time(naive, zone)
-    out["time_raw"] = raw["time_raw"].astype("string")
+    out["time_raw"] = raw["time_raw"].where(raw["time_raw"].notna() | naive.notna(), raw["time"])
+    out["time_raw"] = out["time_raw"].astype("string")
     out["mode"] = raw["mode"].astype("Int16")
     labels = {code: VerifyMode(code).label for code in _MODE_CODES}
     out["mode_label"] = pd.Categorical(
