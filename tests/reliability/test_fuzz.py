@@ -71,9 +71,9 @@ hostile = st.one_of(
 class Harness:
     """A real Session on a background loop, shared by the examples of this module."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, **options: Any) -> None:
         self.loop = BackgroundLoop("fuzz")
-        self.session = Session(db, "127.0.0.1", 0, max_size=MAX_SIZE, command_timeout=2)
+        self.session = Session(db, "127.0.0.1", 0, max_size=MAX_SIZE, command_timeout=2, **options)
         self.loop.run(self.session.start(), 30)
         self.bystander = VirtualTerminal(self.session.url, "BYSTANDER")
 
@@ -92,6 +92,14 @@ class Harness:
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     h = Harness(tmp_path_factory.mktemp("fuzz") / "wac.sqlite")
+    yield h
+    h.close()
+
+
+@pytest.fixture(scope="module")
+def deflating(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    """A gateway that accepts permessage-deflate (off by default), for compression bombs."""
+    h = Harness(tmp_path_factory.mktemp("bomb") / "wac.sqlite", compression="deflate")
     yield h
     h.close()
 
@@ -186,3 +194,27 @@ async def test_a_compression_bomb_is_closed_with_1009(db_path):
         async with VirtualTerminal(s.url, "AFTER") as vt:
             vt.punch(1)
             await vt.wait_flushed(10)
+
+
+@settings(
+    max_examples=scaled(8, 60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    size=st.integers(MAX_SIZE + 1, 40 * MAX_SIZE),
+    filler=st.sampled_from("0 aZ{"),
+    compressed=st.booleans(),
+)
+def test_oversized_and_bomb_frames_are_closed_with_1009(
+    harness, deflating, size, filler, compressed
+):
+    """Over ``max_size`` is closed with 1009 whether it arrives plain or as a deflate bomb
+    (a few KB on the wire that inflate to megabytes); the gateway keeps serving."""
+    target = deflating if compressed else harness
+    payload = '{"cmd":"sendlog","record":"' + filler * size + '"}'
+    result = target.loop.run(
+        exchange(target.session.url, payload, compression="deflate" if compressed else None), 60
+    )
+    assert result["close"] == 1009, result
+    assert target.loop.run(exchange(target.session.url, valid_sendlog), 30)["probe"]
