@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -247,19 +247,27 @@ class LogRecord:
         enrollid = _int(_first(item, "enrollid", "pin", "userid"))
         mode = _int(_first(item, "mode", "attmode", "verify", "type"))
         name = item.get("name")
-        return cls(
-            enrollid=enrollid,
-            time=time,
-            time_raw=raw_time,
-            name=(name or None) if type(name) is str and name == name.strip() else
+        values = (
+            enrollid,
+            time,
+            raw_time,
+            (name or None) if type(name) is str and name == name.strip() else
             (as_text(name) or None),
-            mode=None if mode is None else _verify_mode(mode),
-            inout=_int(item.get("inout")),
-            event=_int(_first(item, "event", "status")),
-            temp=_temperature(item.get("temp")),
-            image=strip_data_uri(item.get("image")),
-            verifymode=_int(item.get("verifymode")),
+            None if mode is None else _verify_mode(mode),
+            _int(item.get("inout")),
+            _int(_first(item, "event", "status")),
+            _temperature(item.get("temp")),
+            strip_data_uri(item.get("image")),
+            _int(item.get("verifymode")),
         )  # fmt: skip
+        if cls is not LogRecord or not _SETTERS:
+            return cls(**dict(zip(_WIRE_FIELDS, values, strict=True)))
+        # Every value is checked above, so skip the generated __init__: the frozen dataclass
+        # sets each field through object.__setattr__, half the cost of a record on ingest.
+        record = _new(LogRecord)
+        for setter, value in zip(_SETTERS, values, strict=True):
+            setter(record, value)
+        return record
 
     def to_wire(self) -> dict[str, Any]:
         out: dict[str, Any] = {"enrollid": self.enrollid, "time": self.time_raw or self.time}
@@ -268,6 +276,18 @@ class LogRecord:
             if value is not None:
                 out[key] = int(value) if isinstance(value, IntEnum) else value
         return out
+
+
+_WIRE_FIELDS = (
+    "enrollid", "time", "time_raw", "name", "mode", "inout", "event", "temp", "image",
+    "verifymode",
+)  # fmt: skip
+"""The order ``LogRecord.from_wire`` computes its values in."""
+_new = object.__new__
+if tuple(f.name for f in fields(LogRecord)) == _WIRE_FIELDS:
+    _SETTERS = tuple(getattr(LogRecord, name).__set__ for name in _WIRE_FIELDS)
+else:  # pragma: no cover - a field was added: fall back to the constructor
+    _SETTERS = ()
 
 
 def _first(item: dict[str, Any], *keys: str) -> Any:
