@@ -106,16 +106,24 @@ async def test_disk_full_refuses_sendlog_and_ingest_recovers_when_space_returns(
     assert any("writable again" in r.getMessage() for r in caplog.records)
 
 
+DROP_DAC = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def can_drop_dac() -> bool:
+    if shutil.which("setpriv") is None:
+        return False
+    return subprocess.run([*DROP_DAC, "true"], capture_output=True).returncode == 0
+
+
 @root_only
-@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv (util-linux)")
+@pytest.mark.skipif(not can_drop_dac(), reason="needs setpriv and CAP_SETPCAP")
 async def test_read_only_database_refuses_sendlog_and_recovers(tmp_path):
     db_path = tmp_path / "wac.sqlite"
     async with Session(db_path, "127.0.0.1", 0):
         pass  # create the store
     db_path.chmod(0o444)
     # root ignores file modes; without CAP_DAC_OVERRIDE it is held to them like anyone else
-    server = WacServe(db_path, free_port(), prefix=["setpriv",
-                      "--bounding-set=-dac_override,-dac_read_search", "--"])  # fmt: skip
+    server = WacServe(db_path, free_port(), prefix=DROP_DAC)
     url = server.start()
     try:
         async with VirtualTerminal(url, "RO1", batch_size=5) as vt:
