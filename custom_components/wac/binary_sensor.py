@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import WacEntity
+from .entity import WacEntity, add_per_terminal
 from .hub import WacConfigEntry, WacHub
 
 __all__ = ["PARALLEL_UPDATES", "WacConnectivity", "async_setup_entry"]
@@ -19,15 +18,7 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant, entry: WacConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    hub = entry.runtime_data
-
-    @callback
-    def add(sn: str) -> None:
-        async_add_entities([WacConnectivity(hub, sn)])
-
-    for sn in list(hub.states):
-        add(sn)
-    entry.async_on_unload(async_dispatcher_connect(hass, hub.signal_new, add))
+    add_per_terminal(hass, entry, async_add_entities, lambda hub, sn: [WacConnectivity(hub, sn)])
 
 
 class WacConnectivity(WacEntity, BinarySensorEntity):

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .hub import TerminalState, WacHub
+from .hub import TerminalState, WacConfigEntry, WacHub
 
-__all__ = ["WacEntity"]
+__all__ = ["WacEntity", "add_per_terminal"]
+
+
+def add_per_terminal(
+    hass: HomeAssistant,
+    entry: WacConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[WacHub, str], Iterable[Entity]],
+) -> None:
+    """Add a platform's entities for every known terminal now, and for each new one later."""
+    hub = entry.runtime_data
+
+    @callback
+    def add(sn: str) -> None:
+        async_add_entities(list(make(hub, sn)))
+
+    for sn in list(hub.states):
+        add(sn)
+    entry.async_on_unload(async_dispatcher_connect(hass, hub.signal_new, add))
 
 
 class WacEntity(Entity):

@@ -10,7 +10,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import EVENT_TYPE_DENIED, EVENT_TYPE_GRANTED
-from .entity import WacEntity
+from .entity import WacEntity, add_per_terminal
 from .hub import WacConfigEntry, WacHub
 
 __all__ = ["PARALLEL_UPDATES", "WacAccessEvent", "async_setup_entry"]
@@ -21,15 +21,7 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant, entry: WacConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    hub = entry.runtime_data
-
-    @callback
-    def add(sn: str) -> None:
-        async_add_entities([WacAccessEvent(hub, sn)])
-
-    for sn in list(hub.states):
-        add(sn)
-    entry.async_on_unload(async_dispatcher_connect(hass, hub.signal_new, add))
+    add_per_terminal(hass, entry, async_add_entities, lambda hub, sn: [WacAccessEvent(hub, sn)])
 
 
 class WacAccessEvent(WacEntity, EventEntity):

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from homeassistant.components.select import SelectEntity
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from wac_toolkit.errors import WacError
 from wac_toolkit.protocol.catalogue import DoorMode
 
-from .entity import WacEntity
+from .entity import WacEntity, add_per_terminal
 from .errors import translate_error
 from .hub import WacConfigEntry, WacHub
 
@@ -29,15 +28,7 @@ DOOR_MODES: dict[str, DoorMode] = {
 async def async_setup_entry(
     hass: HomeAssistant, entry: WacConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    hub = entry.runtime_data
-
-    @callback
-    def add(sn: str) -> None:
-        async_add_entities([WacDoorMode(hub, sn)])
-
-    for sn in list(hub.states):
-        add(sn)
-    entry.async_on_unload(async_dispatcher_connect(hass, hub.signal_new, add))
+    add_per_terminal(hass, entry, async_add_entities, lambda hub, sn: [WacDoorMode(hub, sn)])
 
 
 class WacDoorMode(WacEntity, SelectEntity, RestoreEntity):

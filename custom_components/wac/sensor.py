@@ -15,12 +15,12 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import ATTR_ENROLLID, ATTR_NAME
-from .entity import WacEntity
+from .entity import WacEntity, add_per_terminal
 from .hub import TerminalState, WacConfigEntry, WacHub
 
 __all__ = [
@@ -87,20 +87,12 @@ SENSORS: tuple[WacSensorDescription, ...] = (
 async def async_setup_entry(
     hass: HomeAssistant, entry: WacConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    hub = entry.runtime_data
-
-    @callback
-    def add(sn: str) -> None:
-        async_add_entities(
-            [
-                *(WacSensor(hub, sn, description) for description in SENSORS),
-                WacPendingSensor(hub, sn),
-            ]
-        )
-
-    for sn in list(hub.states):
-        add(sn)
-    entry.async_on_unload(async_dispatcher_connect(hass, hub.signal_new, add))
+    add_per_terminal(
+        hass,
+        entry,
+        async_add_entities,
+        lambda hub, sn: [*(WacSensor(hub, sn, d) for d in SENSORS), WacPendingSensor(hub, sn)],
+    )
 
 
 class WacSensor(WacEntity, SensorEntity):
