@@ -1,11 +1,13 @@
 """The sync worker: drains each online terminal's queue, one step at a time, on the Session's loop.
 
-One task per online terminal sends its due steps in queue order through the Session's own
-command methods (so the one-command-in-flight rule and the store's record of what a terminal
+A task per terminal with something queued sends its due steps in queue order through the
+Session's own command methods (so the one-command-in-flight rule and the store's record of what a terminal
 holds are the Session's, not ours). A refusal or a timeout counts as an attempt and the step
 waits ``retry_base * 2**attempts`` seconds (at most ``retry_max``) before the next one, while
 later steps go ahead; after ``max_attempts`` it fails for good. A dropped connection is not
-the step's fault: the step stays queued and the task ends until the terminal is back.
+the step's fault: the step stays queued and the task ends until the terminal is back. A
+terminal with an empty queue has no task at all (an idle fleet of thousands costs nothing);
+one poller looks for steps another process queued and wakes their terminals.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class SyncWorker:
         self._idle: dict[str, asyncio.Event] = {}
         self._stopping = False
         self._paused: dict[str, int] = {}
+        self._poller: asyncio.Task[None] | None = None
         self.profile_form = False
         """Also send the v2.9 profile ``setuserinfo`` (``enable``) with every ``enableuser``."""
         self.token = secrets.token_hex(8)
@@ -82,6 +85,8 @@ class SyncWorker:
         task = self._tasks.get(sn)
         if (task is None or task.done()) and self._online(sn):
             self._tasks[sn] = asyncio.create_task(self._run(sn), name=f"wac-roster-{sn}")
+        if self._poller is None:
+            self._poller = asyncio.create_task(self._poll_others(), name="wac-roster-poll")
 
     def busy(self, sn: str) -> bool:
         """True while the task of ``sn`` may still send something due now."""
@@ -111,7 +116,7 @@ class SyncWorker:
 
     async def stop(self) -> None:
         self._stopping = True
-        tasks = list(self._tasks.values())
+        tasks = list(self._tasks.values()) + ([self._poller] if self._poller else [])
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -157,6 +162,8 @@ class SyncWorker:
                 except StoreError as exc:  # keep ``done``; the step is taken again later
                     log.warning("roster queue of %s unusable: %s", sn, exc)
                     later = None
+                if later is None and not wake.is_set():
+                    break  # nothing queued: end; kick() or the poller starts a task again
                 idle.set()
                 wait = self.poll if later is None else (later - now_micros()) / 1e6
                 with contextlib.suppress(TimeoutError):
@@ -167,6 +174,29 @@ class SyncWorker:
                 self._succeeded(done)
         finally:
             idle.set()
+            if self._tasks.get(sn) is asyncio.current_task():
+                del self._tasks[sn], self._wakes[sn], self._idle[sn]
+
+    async def _poll_others(self) -> None:
+        """Every ``poll`` seconds, wake terminals whose steps someone else queued or that are
+        due again; a terminal with nothing queued has no task to notice them itself."""
+        while not self._stopping:
+            await asyncio.sleep(self.poll)
+            now = now_micros()
+            with contextlib.suppress(StoreError, sqlite3.Error):
+                due = await asyncio.get_running_loop().run_in_executor(
+                    None, self._due_terminals, now
+                )
+                for sn in due:
+                    if sn not in self._tasks:
+                        self.kick(sn)
+
+    def _due_terminals(self, now: int) -> list[str]:
+        with self.session.store.reader() as db:
+            rows = db.execute(
+                "SELECT DISTINCT sn FROM roster_queue WHERE next_at <= ?", (now,)
+            ).fetchall()
+        return [sn for (sn,) in rows]
 
     async def _send(self, step: queue.Step, person: Person | None) -> _Done | bool:
         """Send one step. Returns the success to record, True when already handled, or False
