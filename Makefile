@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve test test-core test-notebooks test-ha test-browser bench style clean
+.PHONY: demo serve test test-core test-pandas2 test-notebooks test-ha test-browser bench style clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,10 +17,22 @@ demo: $(BIN)/wac            ## gateway + virtual fleet, prints a summary, exits 
 serve: $(BIN)/wac
 	$(BIN)/wac serve
 
-test: test-core test-notebooks test-ha test-browser   ## everything CI runs
+test: test-core test-pandas2 test-notebooks test-ha test-browser   ## everything CI runs
 
 test-core: $(BIN)/wac
 	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/browser
+
+# Home Assistant pins pandas 2.2, elsewhere pandas 3 installs: the DataFrame code runs on both.
+P2_VENV ?= .venv-pandas2
+$(P2_VENV)/bin/wac: pyproject.toml
+	$(PY) -m venv $(P2_VENV)
+	$(P2_VENV)/bin/pip install -q --upgrade pip
+	$(P2_VENV)/bin/pip install -q -e '.[dev]' 'pandas==2.2.*'
+	touch $@
+
+test-pandas2: $(P2_VENV)/bin/wac   ## the DataFrame, analysis and Jupyter tests on pandas 2.2
+	$(P2_VENV)/bin/python -c 'import pandas; assert pandas.__version__.startswith("2.2"), pandas.__version__'
+	$(P2_VENV)/bin/pytest -q -p no:cacheprovider tests/test_dataframe.py tests/test_analysis_*.py tests/jupyter tests/test_cli.py
 
 test-notebooks: $(BIN)/wac   ## runs every notebook top to bottom (each starts its own gateway on port 0)
 	$(BIN)/pytest -q -p no:cacheprovider --nbmake notebooks/
@@ -55,4 +67,4 @@ style: $(BIN)/wac
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .venv-ha build dist *.egg-info
+	rm -rf $(VENV) .venv-ha $(P2_VENV) build dist *.egg-info
