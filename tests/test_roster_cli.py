@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,11 +12,9 @@ from typing import Any
 
 import pytest
 
+from tests.gateway_process import running_gateway
 from tests.roster_fleet import held
-from tests.test_cli import free_port
-from wac_toolkit import VirtualTerminal
 from wac_toolkit.cli import main
-from wac_toolkit.sync import BackgroundLoop
 
 SN = "ROSTER01"
 
@@ -100,30 +95,8 @@ def test_bad_input_is_one_line_and_exit_1(
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory):
     """A ``wac serve`` process and a virtual terminal connected to it."""
-    db = tmp_path_factory.mktemp("roster-gw") / "site.sqlite"
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "wac_toolkit", "serve", "--host", "127.0.0.1", "--port",
-         str(port), "--db", str(db), "--tz", "UTC"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    background = BackgroundLoop("roster-terminal")
-    vt = VirtualTerminal(f"ws://127.0.0.1:{port}/pub/chat", SN)
-    try:
-        lines = [server.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
-        assert "control endpoint" in lines[-1], lines
-        background.run(_start(vt), timeout=20)
+    with running_gateway(tmp_path_factory.mktemp("roster-gw"), SN) as (db, vt):
         yield db, vt
-    finally:
-        background.run(vt.stop(), timeout=20)
-        background.stop()
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=20) == 0
-
-
-async def _start(vt: VirtualTerminal) -> None:
-    vt.start()
-    await vt.wait_registered()
 
 
 def test_changes_reach_a_running_gateway_at_once(
