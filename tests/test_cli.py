@@ -117,3 +117,37 @@ def test_help_reads_well():
         assert sub in out.stdout
     with pytest.raises(SystemExit):
         main(["serve", "--help"])
+
+
+def test_a_lingering_simulated_fleet_answers_cli_commands(tmp_path: Path):
+    """The everyday try-out: serve, simulate --stay, then command a terminal from the shell."""
+    db = tmp_path / "site.sqlite"
+    port = free_port()
+    server = subprocess.Popen(
+        WAC + ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    fleet = None
+    try:
+        assert "listening" in server.stdout.readline()
+        fleet = subprocess.Popen(
+            WAC + ["simulate", f"ws://127.0.0.1:{port}/pub/chat", "-n", "2", "--logs", "5", "--stay"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert "stay connected" in fleet.stdout.readline() + fleet.stdout.readline()
+        ok = subprocess.run(
+            WAC + ["set-user", "VT00001", "7", "--name", "Zoë", "--card", "0012345", "--db", str(db)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert ok.returncode == 0, ok.stderr
+        users = subprocess.run(WAC + ["users", "VT00001", "--db", str(db)], capture_output=True,
+                               text=True, timeout=60)  # fmt: skip
+        assert users.returncode == 0 and "7" in users.stdout, users.stderr
+        fleet.send_signal(signal.SIGINT)
+        assert fleet.wait(timeout=20) == 0
+        assert "2 terminals pushed 10 records" in fleet.stdout.read()
+    finally:
+        if fleet is not None and fleet.poll() is None:
+            fleet.kill()
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=20) == 0

@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--drop-rate", type=float, default=0.0, help="chance of a drop per frame")
     simulate.add_argument("--prefix", default="VT", help="serial number prefix (default VT)")
     simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument(
+        "--stay", action="store_true", help="stay connected after pushing, until Ctrl-C"
+    )
     simulate.set_defaults(run=_simulate)
 
     demo = sub.add_parser(
@@ -156,11 +159,7 @@ async def _serve(args: argparse.Namespace) -> int:
         max_size=int(args.max_size * 2**20),
         max_unregistered=args.max_unregistered,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
+    stop = _stop_on_signals()
     async with session:
         print(f"wac: listening on {session.url} (store {args.db}); Ctrl-C stops", flush=True)
         if args.allow is None:
@@ -171,7 +170,25 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by Ctrl-C or SIGTERM, so long-running commands stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
 async def _simulate(args: argparse.Namespace) -> int:
+    linger = None
+    if args.stay:
+        stop = _stop_on_signals()
+
+        async def linger() -> None:
+            print("\nterminals stay connected and answer commands; Ctrl-C stops", flush=True)
+            await stop.wait()
+
     result = await run_fleet(
         args.url,
         args.terminals,
@@ -181,6 +198,7 @@ async def _simulate(args: argparse.Namespace) -> int:
         seed=args.seed,
         prefix=args.prefix,
         progress=_counter(args.terminals, "terminals flushed"),
+        linger=linger,
     )
     print(
         f"\n{result.terminals} terminals pushed {result.records} records in {result.frames} frames"

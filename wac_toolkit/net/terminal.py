@@ -454,10 +454,12 @@ async def run_fleet(
     quirks: Quirks = Quirks(),
     timeout: float = 300.0,
     progress: Callable[[int], None] | None = None,
+    linger: Callable[[], Awaitable[object]] | None = None,
 ) -> FleetResult:
     """Run ``terminals`` virtual terminals that each push ``logs_per_terminal`` distinct records.
 
     Every terminal pushes until all its records are acknowledged, reconnecting after drops.
+    With ``linger``, the fleet then stays connected (answering commands) until it returns.
     """
     loop = asyncio.get_running_loop()
     fleet = [
@@ -485,9 +487,11 @@ async def run_fleet(
     try:
         pending = {asyncio.ensure_future(_flushed(t, timeout, progress)) for t in fleet}
         await asyncio.gather(*pending)
+        seconds = loop.time() - began
+        if linger is not None:
+            await linger()
     finally:
         await asyncio.gather(*(t.stop() for t in fleet), return_exceptions=True)
-    seconds = loop.time() - began
     return FleetResult(
         terminals=terminals,
         records=sum(t.acked for t in fleet),
