@@ -8,12 +8,10 @@ right (workday boundary, bounce removal, pair modes) should stay a small multipl
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from .harness import Result
+from .harness import Result, best_of
 
 __all__ = ["month_of_punches", "run"]
 
@@ -37,29 +35,20 @@ def month_of_punches(people: int, seed: int = 1) -> Any:
     return logs_frame(rows, "Europe/Berlin")
 
 
-def _best(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
-    best, value = float("inf"), None
-    for _ in range(repeat):
-        began = time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - began)
-    return best, value
-
-
 def run(people: int = 1000) -> list[Result]:
     from wac_toolkit.analysis import Schedule, Shift, against_schedule, first_last, timesheet
 
     logs = month_of_punches(people)
-    naive, _ = _best(
+    naive, _ = best_of(
         lambda: logs.groupby([logs["enrollid"], logs["time"].dt.date])["time"].agg(
             ["min", "max", "size"]
         )
     )
-    ours, days = _best(lambda: first_last(logs))
-    pairs, _ = _best(lambda: first_last(logs, mode="pairs"))
+    ours, days = best_of(lambda: first_last(logs))
+    pairs, _ = best_of(lambda: first_last(logs, mode="pairs"))
     schedule = Schedule(Shift("08:00", "16:30", grace=5, unpaid_break=30))
-    checked, _ = _best(lambda: against_schedule(days, schedule))
-    sheet, _ = _best(lambda: timesheet(days, "2025-03", schedule=schedule), 1)
+    checked, _ = best_of(lambda: against_schedule(days, schedule))
+    sheet, _ = best_of(lambda: timesheet(days, "2025-03", schedule=schedule), 1)
     n = f"{len(logs):,} punches"
     note = "baseline: groupby(enrollid, calendar date).time.agg(min, max, size)"
     return [

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 from wac_toolkit.store.base import LogQuery
 from wac_toolkit.store.sqlite import _INSERT_LOG, SCHEMA, micros
 
-from .harness import Result
+from .harness import Result, best_of
 
 __all__ = ["build_store", "run"]
 
@@ -48,15 +46,6 @@ def build_store(path: Path, rows: int, terminals: int = 100) -> None:
     db.close()
 
 
-def _best(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
-    best, value = float("inf"), None
-    for _ in range(repeat):
-        began = time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - began)
-    return best, value
-
-
 def run(rows: int = 1_000_000) -> list[Result]:
     import pandas as pd
 
@@ -73,14 +62,14 @@ def run(rows: int = 1_000_000) -> list[Result]:
                 with sqlite3.connect(path) as db:
                     return pd.read_sql(sql, db, params=args)
 
-            base, raw_frame = _best(raw)
-            ours, frame = _best(session.logs)
+            base, raw_frame = best_of(raw)
+            ours, frame = best_of(session.logs)
         finally:
             session.store.close()
         assert len(frame) == len(raw_frame) == rows, (len(frame), len(raw_frame))
         parquet = Path(tmp) / "logs.parquet"
-        write, _ = _best(lambda: frame.to_parquet(parquet, index=False), 1)
-        load, loaded = _best(lambda: pd.read_parquet(parquet))
+        write, _ = best_of(lambda: frame.to_parquet(parquet, index=False), 1)
+        load, loaded = best_of(lambda: pd.read_parquet(parquet))
         assert len(loaded) == rows
     return [
         Result(f"{rows:,} logs -> typed DataFrame (Session.logs)", ours, base, "s", "<= 1.0x",

@@ -7,10 +7,12 @@ import os
 import platform
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Result", "ServerProcess", "cpu_seconds", "environment"]
+__all__ = ["Result", "ServerProcess", "best_of", "cpu_seconds", "environment"]
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -30,6 +32,16 @@ class Result:
     @property
     def ratio(self) -> float:
         return self.ours / self.baseline if self.baseline else float("nan")
+
+
+def best_of(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
+    """The shortest of ``repeat`` timings of ``fn()`` (noise only ever adds time), and its value."""
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - began)
+    return best, value
 
 
 def cpu_seconds(pid: int) -> float:
