@@ -25,7 +25,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from wac_toolkit.errors import WacError
-from wac_toolkit.roster import ALL, Person, Roster, Target, queue
+from wac_toolkit.roster import ALL, Roster, Target, queue
 from wac_toolkit.roster.model import MAX_ENROLLID
 
 from .const import COMMAND_TIMEOUT, DOMAIN
@@ -105,7 +105,7 @@ def async_setup_people_services(hass: HomeAssistant) -> None:
             ),
         )
         _LOGGER.debug("person %s added to the roster, assigned to %s", enrollid, targets)
-        return {"person": _describe(person), "pending": await _settle(hass, hub, enrollid)}
+        return {"person": person.summary(), "pending": await _settle(hass, hub, enrollid)}
 
     async def remove_person(call: ServiceCall) -> ServiceResponse:
         enrollid = call.data[ATTR_ENROLLID]
@@ -216,16 +216,3 @@ def _pending_of(roster: Roster, enrollid: int) -> dict[str, list[Any]]:
                 {k: step[k] for k in ("cmd", "backupnum", "attempts", "last_error")}
             )
     return out
-
-
-def _describe(person: Person) -> dict[str, Any]:
-    """The person as the response shows them: which credentials exist, never their values."""
-    return {
-        "enrollid": person.enrollid,
-        "name": person.name,
-        "admin": person.admin,
-        "enabled": person.enabled,
-        "pin": person.pin is not None,
-        "card": person.card is not None,
-        "terminals": [str(t) for t in person.targets],
-    }

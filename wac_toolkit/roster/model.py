@@ -133,6 +133,18 @@ class Person:
     def card(self) -> str | None:
         return self.credentials.get(BackupNum.CARD)
 
+    def summary(self) -> dict[str, Any]:
+        """The person as faces show them: which credentials exist, never their values."""
+        return {
+            "enrollid": self.enrollid,
+            "name": self.name,
+            "admin": self.admin,
+            "enabled": self.enabled,
+            "pin": self.pin is not None,
+            "card": self.card is not None,
+            "terminals": [str(t) for t in self.targets],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Wanted:

@@ -322,12 +322,7 @@ class Roster:
 
         rows = [
             {
-                "enrollid": p.enrollid,
-                "name": p.name,
-                "admin": p.admin,
-                "enabled": p.enabled,
-                "pin": p.pin is not None,
-                "card": p.card is not None,
+                **p.summary(),
                 "fingerprints": sum(1 for s in p.credentials if 0 <= s <= 9),
                 "face": any(20 <= s <= 27 or s == 50 for s in p.credentials),
                 "valid_from": p.valid_from,
