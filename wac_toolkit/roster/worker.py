@@ -47,8 +47,8 @@ class SyncWorker:
         max_attempts: refusals or timeouts before a step fails for good.
         retry_base: seconds before the first retry; doubles with each attempt.
         retry_max: the longest wait between attempts.
-        poll: how often an idle terminal's queue is looked at again, which picks up steps
-            another process (``wac roster`` on the same store) queued.
+        poll: how often the one poller looks for due steps of terminals with no task, which
+            picks up steps another process (``wac roster`` on the same store) queued.
     """
 
     def __init__(
