@@ -233,3 +233,15 @@ async def test_big_photo_frames_fit(session, terminal, db_path):
     [(log_id, has_image)] = rows(db_path, "SELECT id, has_image FROM logs")
     assert has_image == 1
     assert session.store.log_image(log_id).startswith(b"\xff\xd8\xff")
+
+
+async def test_subscribers_can_name_the_events_they_want(session, terminal):
+    everything: list = []
+    connections: list = []
+    session.subscribe(everything.append)
+    session.subscribe(connections.append, TerminalConnected, TerminalDisconnected)
+    vt = await terminal("KINDS1")
+    vt.punch(1)
+    await vt.wait_flushed(10)
+    await until(lambda: any(isinstance(e, AccessEvent) for e in everything))
+    assert [type(e) for e in connections] == [TerminalConnected]

@@ -136,7 +136,9 @@ class Session(SessionCommands):
             **gateway_options,
         )
         self._terminals: dict[str, Terminal] = {}
-        self._subscribers: list[Callable[[Event], Any]] = []
+        self._subscribers: list[tuple[Callable[[Event], Any], tuple[type, ...]]] = []
+        self._access_subscribers = 0
+        """Subscribers that take AccessEvents; with none, ingest builds no event per record."""
         self._started = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.roster = Roster(self)
@@ -231,16 +233,22 @@ class Session(SessionCommands):
 
     # -- events -------------------------------------------------------------------------------
 
-    def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
-        """Call ``callback(event)`` on the session's loop for every event; returns unsubscribe.
+    def subscribe(self, callback: Callable[[Event], Any], *kinds: type) -> Callable[[], None]:
+        """Call ``callback(event)`` on the session's loop for every event (or only for events
+        of the given ``kinds``); returns unsubscribe.
 
-        Callbacks must not block. A coroutine function is scheduled as a task.
+        Callbacks must not block. A coroutine function is scheduled as a task. Name the kinds
+        when you do not need every access record: the ingest path then does less per record.
         """
-        self._subscribers.append(callback)
+        entry = (callback, kinds)
+        self._subscribers.append(entry)
+        takes_access = not kinds or AccessEvent in kinds
+        self._access_subscribers += takes_access
 
         def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
+            if entry in self._subscribers:
+                self._subscribers.remove(entry)
+                self._access_subscribers -= takes_access
 
         return unsubscribe
 
@@ -261,7 +269,9 @@ class Session(SessionCommands):
             unsubscribe()
 
     def publish(self, event: Event) -> None:
-        for callback in list(self._subscribers):
+        for callback, kinds in list(self._subscribers):
+            if kinds and not isinstance(event, kinds):
+                continue
             try:
                 result = callback(event)
                 if result is not None and asyncio.iscoroutine(result):  # once per record: cheap
@@ -326,7 +336,7 @@ class Session(SessionCommands):
         records = tuple(records)
         received_at = datetime.now(UTC)
         new = await self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at)
-        if new and self._subscribers:
+        if new and self._access_subscribers:
             # Canonical times compare as text: no datetime per record on the ingest path.
             fresh_after = format_time(self.now_local() - self.fresh_window)
             for position in new:

@@ -92,7 +92,7 @@ class SessionCommands(TerminalCommands):
         counter = self.__dict__.get("_connects")
         if counter is None:
             counter = self.__dict__["_connects"] = ConnectCounter()
-            self.subscribe(counter)
+            self.subscribe(counter, TerminalConnected)
         return counter
 
     async def _reconnect_mark(self, sn: str) -> int:

@@ -154,9 +154,9 @@ class SessionSync:
     def command(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return self.run(self.session.command(*args, **kwargs))
 
-    def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
+    def subscribe(self, callback: Callable[[Event], Any], *kinds: type) -> Callable[[], None]:
         """Call ``callback(event)`` on the background thread for every event."""
-        return self.session.subscribe(callback)
+        return self.session.subscribe(callback, *kinds)
 
     @property
     def roster(self) -> RosterSync:

@@ -135,7 +135,7 @@ class PendingTracker:
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
         self._cancel_recheck: Callable[[], None] | None = None
-        self._unsubscribe = roster.session.subscribe(self._on_event)
+        self._unsubscribe = roster.session.subscribe(self._on_event, *_TRIGGERS)
 
     def get(self, sn: str) -> Pending | None:
         """The last read of ``sn``'s queue (None before the first read)."""

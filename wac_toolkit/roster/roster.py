@@ -98,7 +98,9 @@ class Roster:
         with self.store.reader() as db:
             tables.create(db)
             queue.create(db)
-        self._unsubscribe = session.subscribe(self._on_event)
+        self._unsubscribe = session.subscribe(
+            self._on_event, TerminalConnected, TerminalDisconnected, UserPushed
+        )
 
     def __repr__(self) -> str:
         return f"<Roster of {self.store!r}>"
