@@ -81,3 +81,11 @@ def test_memory_store_and_wal_on_files(tmp_path):
         assert mem.count_logs() == 0
     with SQLiteStore(tmp_path / "w.sqlite") as store, store.reader() as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_latest_records_are_the_newest_oldest_first(tmp_path):
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        records = [rec(i, f"2025-08-0{i} 08:00:00") for i in range(1, 6)]
+        await store.ingest_logs("A", records, logindex=1, received_at=datetime.now(UTC))
+        assert [r.enrollid for r in store.latest_records("A", 3)] == [3, 4, 5]
+        assert store.latest_records("B") == []

@@ -20,7 +20,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from wac_toolkit.events import AccessEvent, Event, TerminalConnected, TerminalDisconnected
-from wac_toolkit.protocol.models import DeviceInfo, LogRecord, VerifyMode
+from wac_toolkit.protocol.models import DeviceInfo, LogRecord
 from wac_toolkit.session import Session
 from wac_toolkit.store.sqlite import SQLiteStore
 
@@ -122,7 +122,7 @@ class WacHub:
         for terminal in session.terminals():
             hub.states[terminal.sn] = TerminalState(terminal.sn, False, terminal.info)
             hub._register_device(terminal.sn, terminal.info)
-        recent = await hass.async_add_executor_job(_recent_records, store, list(hub.states))
+        recent = await hass.async_add_executor_job(_latest_records, store, list(hub.states))
         for sn, records in recent.items():
             for record in records:
                 hub._remember(sn, record, access_attributes(record, session.tz))
@@ -250,28 +250,5 @@ def _open(path: Path, options: dict[str, Any]) -> tuple[SQLiteStore, Session]:
         raise
 
 
-def _recent_records(
-    store: SQLiteStore, sns: list[str], limit: int = 200
-) -> dict[str, list[LogRecord]]:
-    """The newest stored records of each terminal, oldest first, so sensors survive restarts."""
-    out: dict[str, list[LogRecord]] = {}
-    with store.reader() as db:
-        for sn in sns:
-            rows = db.execute(
-                "SELECT enrollid, name, time, time_raw, mode, inout, event FROM logs"
-                " WHERE sn = ? ORDER BY time DESC, id DESC LIMIT ?",
-                (sn, limit),
-            ).fetchall()
-            out[sn] = [
-                LogRecord(
-                    enrollid=enrollid,
-                    name=name,
-                    time=time,
-                    time_raw=time_raw or time,
-                    mode=VerifyMode(mode) if mode is not None else None,
-                    inout=inout,
-                    event=event,
-                )
-                for enrollid, name, time, time_raw, mode, inout, event in reversed(rows)
-            ]
-    return out
+def _latest_records(store: SQLiteStore, sns: list[str]) -> dict[str, list[LogRecord]]:
+    return {sn: store.latest_records(sn) for sn in sns}

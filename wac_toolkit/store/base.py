@@ -64,6 +64,9 @@ class Store(Protocol):
     def credentials(self, sn: str) -> list[UserCredential]:
         """The credentials a terminal is known to hold."""
 
+    def latest_records(self, sn: str, limit: int = 200) -> list[LogRecord]:
+        """The newest ``limit`` records of one terminal, oldest first."""
+
     def log_image(self, log_id: int) -> bytes | None:
         """The punch photo of one log row, if it had one."""
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import StoreError
-from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
+from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .base import LOG_COLUMNS, LogQuery
 
 __all__ = ["SQLiteStore"]
@@ -295,6 +295,27 @@ class SQLiteStore:
                 record=int(record) if is_number and record is not None else record,
             )
             for enrollid, backupnum, name, admin, record, is_number in rows
+        ]
+
+    def latest_records(self, sn: str, limit: int = 200) -> list[LogRecord]:
+        """The newest ``limit`` records of one terminal, oldest first (so state survives restarts)."""
+        with self.reader() as db:
+            rows = db.execute(
+                "SELECT enrollid, name, time, time_raw, mode, inout, event FROM logs"
+                " WHERE sn = ? ORDER BY time DESC, id DESC LIMIT ?",
+                (sn, limit),
+            ).fetchall()
+        return [
+            LogRecord(
+                enrollid=enrollid,
+                name=name,
+                time=time,
+                time_raw=time_raw or time,
+                mode=None if mode is None else VerifyMode(mode),
+                inout=inout,
+                event=event,
+            )
+            for enrollid, name, time, time_raw, mode, inout, event in reversed(rows)
         ]
 
     def log_image(self, log_id: int) -> bytes | None:
