@@ -95,6 +95,9 @@ class Session(SessionCommands):
         command_timeout: seconds to wait for a terminal's reply.
         fresh_window: records older than this (seconds) are flagged ``backlog``.
         access_policy: decides ``sendqrcode``/``sendpin`` and server-verification ``sendlog``.
+        reg_check: ``reg_check(info)`` returns a reason to refuse a terminal at ``reg`` (shown
+            on its screen), or None to go on; e.g. Home Assistant refuses a terminal another
+            of its listeners already owns.
         store: a store object to use instead of a SQLite file.
         gateway_options: anything else :class:`~wac_toolkit.net.gateway.Gateway` takes.
     """
@@ -116,10 +119,12 @@ class Session(SessionCommands):
         synchronous: str = "FULL",
         ssl: ssl_module.SSLContext | None = None,
         path_secret: str | None = None,
+        reg_check: Callable[[DeviceInfo], str | None] | None = None,
         **gateway_options: Any,
     ) -> None:
         self.tz = resolve_tz(tz)
         self.allow = set(allow) if allow is not None else None
+        self.reg_check = reg_check
         self.nosenduser = nosenduser
         self.fresh_window = timedelta(seconds=fresh_window)
         self.access_policy = access_policy
@@ -198,6 +203,24 @@ class Session(SessionCommands):
 
     def terminal(self, sn: str) -> Terminal | None:
         return self._terminals.get(sn)
+
+    def latest_records(self, sn: str, limit: int = 200) -> list[LogRecord]:
+        """The newest stored records of ``sn``, oldest first (blocking: reads the store).
+
+        What a dashboard shows again after a restart, before the terminal reconnects.
+        """
+        return list(self.store.latest_records(sn, limit))
+
+    def credentials(self, sn: str) -> list[UserCredential]:
+        """The credentials stored for ``sn`` (blocking: reads the store)."""
+        return list(self.store.credentials(sn))
+
+    async def forget(self, *sns: str) -> None:
+        """Drop terminals from the store and from :meth:`terminals` (their logs stay); one
+        that connects again comes back as new."""
+        for sn in sns:
+            self._terminals.pop(sn, None)
+            await self.store.forget_device(sn)
 
     def now_local(self) -> datetime:
         """The terminals' wall time now (naive), as ``cloudtime`` carries it."""
@@ -356,6 +379,9 @@ class Session(SessionCommands):
         if self.allow is not None and info.sn not in self.allow:
             log.warning("refused terminal %s from %s: not in the allow-list", info.sn, peer.remote)
             return fail("reg", "terminal not allowed")
+        if self.reg_check is not None and (reason := self.reg_check(info)) is not None:
+            log.warning("refused terminal %s from %s: %s", info.sn, peer.remote, reason)
+            return fail("reg", reason)
         peer.sn = info.sn
         try:
             await self.store.save_device(info, peer.remote, datetime.now(UTC))

@@ -49,6 +49,9 @@ class Store(Protocol):
     ) -> list[int]:
         """Store records durably, dropping duplicates; return the positions of the new ones."""
 
+    async def forget_device(self, sn: str) -> bool:
+        """Drop a terminal's row and what it is known to hold (its logs stay)."""
+
     async def save_credential(self, sn: str, credential: UserCredential) -> None:
         """Remember a credential a terminal holds (pushed or set by us)."""
 

@@ -190,6 +190,17 @@ class SQLiteStore:
 
         return await self._submit(write)
 
+    async def forget_device(self, sn: str) -> bool:
+        """Drop a terminal's row and what it is known to hold (its logs stay). False if it
+        was unknown."""
+
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute("DELETE FROM devices WHERE sn = ?", (sn,))
+            db.execute("DELETE FROM credentials WHERE sn = ?", (sn,))
+            return cursor.rowcount > 0
+
+        return await self._submit(write)
+
     async def save_credential(self, sn: str, credential: UserCredential) -> None:
         record = credential.record
         row = (
