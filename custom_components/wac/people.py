@@ -25,7 +25,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from wac_toolkit.errors import WacError
-from wac_toolkit.roster import ALL, Roster, Target, queue
+from wac_toolkit.roster import ALL, Roster, Target
 from wac_toolkit.roster.model import MAX_ENROLLID
 
 from .const import COMMAND_TIMEOUT, DOMAIN
@@ -202,17 +202,4 @@ async def _settle(hass: HomeAssistant, hub: WacHub, enrollid: int) -> dict[str, 
     except TimeoutError:
         _LOGGER.debug("roster delivery still running after %s s", DELIVERY_WAIT)
     await hub.pending.async_refresh()
-    return await hass.async_add_executor_job(_pending_of, roster, enrollid)
-
-
-def _pending_of(roster: Roster, enrollid: int) -> dict[str, list[Any]]:
-    """The person's queued steps per terminal (reads the store: run it in an executor)."""
-    with roster.store.reader() as db:
-        rows = [dict(zip(queue.QUEUE_COLUMNS, r, strict=True)) for r in queue.pending_rows(db)]
-    out: dict[str, list[Any]] = {}
-    for step in rows:
-        if step["enrollid"] == enrollid:
-            out.setdefault(step["sn"], []).append(
-                {k: step[k] for k in ("cmd", "backupnum", "attempts", "last_error")}
-            )
-    return out
+    return await hass.async_add_executor_job(roster.queued_for, enrollid)
