@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import re
 import socket
+import ssl
 from typing import Any
 
 import voluptuous as vol
@@ -19,16 +21,21 @@ from homeassistant.helpers import selector
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_ADOPT_NEW,
     CONF_ALLOW,
+    CONF_BACKLOG_EVENTS,
     CONF_FRESH_MINUTES,
+    CONF_PATH_SECRET,
     CONF_TIME_ZONE,
+    CONF_TLS_CERT,
+    CONF_TLS_KEY,
     DEFAULT_FRESH_MINUTES,
     DEFAULT_HOST,
     DEFAULT_PORT,
     DOMAIN,
 )
 
-__all__ = ["WacConfigFlow", "WacOptionsFlow", "probe_bind"]
+__all__ = ["WacConfigFlow", "WacOptionsFlow", "check_tls", "probe_bind"]
 
 
 def probe_bind(host: str, port: int) -> str | None:
@@ -118,23 +125,47 @@ class WacConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class WacOptionsFlow(OptionsFlow):
-    """Which terminals may register, their clock's zone, and what counts as fresh."""
+    """Who may register and how, their clocks' zone, what counts as fresh, and how to listen.
+
+    Every field is explained in the form (``data_description``). The entry reloads when
+    the options change, so the listener picks up TLS and the path secret at once.
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"error": ""}
         options = dict(self.config_entry.options)
         if user_input is not None:
             zone = (user_input.get(CONF_TIME_ZONE) or "").strip()
+            secret = (user_input.get(CONF_PATH_SECRET) or "").strip()
+            cert = (user_input.get(CONF_TLS_CERT) or "").strip()
+            key = (user_input.get(CONF_TLS_KEY) or "").strip()
             if zone and await dt_util.async_get_time_zone(zone) is None:
                 errors[CONF_TIME_ZONE] = "invalid_time_zone"
-            else:
+            if secret and not _SECRET.fullmatch(secret):
+                errors[CONF_PATH_SECRET] = "invalid_path_secret"
+            if key and not cert:
+                errors[CONF_TLS_CERT] = "tls_key_without_certificate"
+            elif cert:
+                problem = await self.hass.async_add_executor_job(check_tls, cert, key)
+                if problem is not None:
+                    errors[CONF_TLS_CERT], placeholders["error"] = "tls_files", problem
+            if not errors:
                 allow = sorted({sn.strip() for sn in user_input.get(CONF_ALLOW, []) if sn.strip()})
-                data = {
+                data: dict[str, Any] = {
                     CONF_ALLOW: allow,
                     CONF_FRESH_MINUTES: int(user_input[CONF_FRESH_MINUTES]),
+                    CONF_BACKLOG_EVENTS: bool(user_input.get(CONF_BACKLOG_EVENTS, False)),
+                    CONF_ADOPT_NEW: bool(user_input.get(CONF_ADOPT_NEW, False)),
                 }
-                if zone:
-                    data[CONF_TIME_ZONE] = zone
+                for name, value in (
+                    (CONF_TIME_ZONE, zone),
+                    (CONF_PATH_SECRET, secret),
+                    (CONF_TLS_CERT, cert),
+                    (CONF_TLS_KEY, key),
+                ):
+                    if value:
+                        data[name] = value
                 return self.async_create_entry(data=data)
             options = {**options, **user_input}
         schema = vol.Schema(
@@ -142,6 +173,9 @@ class WacOptionsFlow(OptionsFlow):
                 vol.Optional(CONF_ALLOW, default=options.get(CONF_ALLOW, [])): (
                     selector.TextSelector(selector.TextSelectorConfig(multiple=True))
                 ),
+                vol.Optional(
+                    CONF_ADOPT_NEW, default=options.get(CONF_ADOPT_NEW, False)
+                ): selector.BooleanSelector(),
                 vol.Optional(
                     CONF_TIME_ZONE,
                     description={
@@ -159,6 +193,36 @@ class WacOptionsFlow(OptionsFlow):
                         mode=selector.NumberSelectorMode.BOX,
                     )
                 ),
+                vol.Optional(
+                    CONF_BACKLOG_EVENTS, default=options.get(CONF_BACKLOG_EVENTS, False)
+                ): selector.BooleanSelector(),
+                **{
+                    vol.Optional(name, description={"suggested_value": options.get(name)}): (
+                        selector.TextSelector(selector.TextSelectorConfig(type=kind))
+                    )
+                    for name, kind in (
+                        (CONF_PATH_SECRET, selector.TextSelectorType.PASSWORD),
+                        (CONF_TLS_CERT, selector.TextSelectorType.TEXT),
+                        (CONF_TLS_KEY, selector.TextSelectorType.TEXT),
+                    )
+                },
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+def check_tls(cert: str, key: str) -> str | None:
+    """Load the certificate and key once; the reason they cannot be used, or None."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key or None)
+    except (OSError, ssl.SSLError) as err:
+        return err.strerror or str(err)
+    return None

@@ -53,3 +53,19 @@ def test_every_action_and_error_is_translated():
 def test_every_entity_is_named():
     strings = load("strings.json")["entity"]
     assert {str(p) for p in PLATFORMS} == set(strings)
+
+
+def test_only_the_public_api_of_the_toolkit():
+    """No SQL and no store internals in the integration: the toolkit's public API only."""
+    for path in PACKAGE.glob("*.py"):
+        code = path.read_text(encoding="utf-8")
+        for internal in (
+            "SELECT ",
+            "INSERT ",
+            ".reader(",
+            ".store",
+            "SQLiteStore",
+            "sqlite3",
+            "_rows(",
+        ):
+            assert internal not in code, f"{path.name} uses {internal!r}"
