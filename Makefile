@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve test test-core test-pandas2 test-notebooks test-ha test-browser bench style clean
+.PHONY: demo serve test test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser bench style dist clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,10 +17,10 @@ demo: $(BIN)/wac            ## gateway + virtual fleet, prints a summary, exits 
 serve: $(BIN)/wac
 	$(BIN)/wac serve
 
-test: test-core test-pandas2 test-notebooks test-ha test-browser   ## everything CI runs
+test: test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser   ## everything CI runs
 
 test-core: $(BIN)/wac
-	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/browser
+	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/ha_e2e --ignore=tests/browser
 
 # Home Assistant pins pandas 2.2, elsewhere pandas 3 installs: the DataFrame code runs on both.
 P2_VENV ?= .venv-pandas2
@@ -53,6 +53,11 @@ $(HA_BIN)/.installed: pyproject.toml requirements/ha-constraints.txt requirement
 test-ha: $(HA_BIN)/.installed   ## custom_components/wac against the real HA test harness
 	$(HA_BIN)/pytest -q -c tests/ha/pytest.ini tests/ha
 
+# A real `hass` process from .venv-ha, driven over REST and the websocket API by a test that
+# runs in the toolkit's venv (virtual terminals dial it); about a minute.
+test-ha-e2e: $(HA_BIN)/.installed $(BIN)/wac   ## a real Home Assistant, end to end
+	WAC_HA_PYTHON=$(abspath $(HA_BIN))/python $(BIN)/pytest -q -s -p no:cacheprovider tests/ha_e2e
+
 test-browser: $(BIN)/wac   ## JupyterLab in headless Debian chromium; installs what is missing
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	@command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
@@ -62,6 +67,12 @@ test-browser: $(BIN)/wac   ## JupyterLab in headless Debian chromium; installs w
 
 bench: $(BIN)/wac
 	$(BIN)/python -m bench
+
+dist: $(BIN)/wac   ## wheel + sdist in dist/, checked with twine (RELEASING.md)
+	rm -rf dist build
+	$(BIN)/pip install -q build twine
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 style: $(BIN)/wac
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
