@@ -101,7 +101,7 @@ def test_blocking_client_has_the_same_methods(tmp_path):
     from wac_toolkit import SessionSync, VirtualTerminal
 
     db = tmp_path / "sync.sqlite"
-    with SessionSync(db, "127.0.0.1", 0, command_timeout=2) as gateway:
+    with SessionSync(db, "127.0.0.1", 0, command_timeout=2, adopt_new=True) as gateway:
         server = gateway.run(ControlServer(gateway.session).start())
         vt = VirtualTerminal(gateway.url, SN)
         gateway.run(vt.connect())

@@ -204,7 +204,12 @@ def _sn(request: dict[str, Any]) -> str:
 
 async def _terminals(session: Session, request: dict[str, Any]) -> Any:
     return [
-        {**asdict(t), "info": None, "last_seen": str(t.last_seen or "")}
+        {
+            **asdict(t),
+            "info": None,
+            "last_seen": str(t.last_seen or ""),
+            "first_seen": str(t.first_seen or ""),
+        }
         for t in session.terminals()
     ]
 
