@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import StoreError
+from ..private import create_private_file, tighten
 from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .base import LOG_COLUMNS, LogQuery
 
@@ -89,6 +90,14 @@ _INSERT_LOG = (
 _memory_ids = itertools.count()
 
 
+def _private_files(path: str) -> None:
+    """Create the database file 600 before SQLite opens it (SQLite gives its -wal and -shm
+    the database file's mode), and tighten store files an older version left readable."""
+    if not create_private_file(path):
+        for suffix in ("", "-wal", "-shm"):
+            tighten(path + suffix)
+
+
 def micros(moment: datetime) -> int:
     """UTC microseconds since the epoch: compact, exact, and fast to turn into pandas times."""
     if moment.tzinfo is None:
@@ -114,6 +123,7 @@ class SQLiteStore:
         else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._uri = Path(self.path).absolute().as_uri()
+            _private_files(self.path)
         self._keeper = self._connect()  # keeps a memory database alive; creates the schema
         self._keeper.executescript(SCHEMA)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
