@@ -40,7 +40,22 @@ def add_control_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--control-host", default="127.0.0.1", help="TCP bind address (loopback)")
     group.add_argument("--control-port", type=int, default=0, help="TCP port (default: any free)")
     group.add_argument("--control-token-file", metavar="FILE", help="TCP token: first line")
+    group.add_argument("--control-token", action=_NoSecretInArgv, help=argparse.SUPPRESS)
     group.add_argument("--no-control", action="store_true", help="do not start it")
+
+
+class _NoSecretInArgv(argparse.Action):
+    """The old ``--control-token`` / ``--token``: refused, without echoing the value.
+
+    Declared so they are not taken as abbreviations of ``--control-token-file`` /
+    ``--token-file`` (which would treat the secret as a file name and print it).
+    """
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        parser.error(
+            f"a token on the command line is visible to every local user (ps); put it in"
+            f" ${TOKEN_ENV} or a file given with --control-token-file / --token-file"
+        )
 
 
 @contextlib.asynccontextmanager
@@ -117,6 +132,7 @@ def _command(sub: Any, name: str, help: str, action: Action) -> argparse.Argumen
     parser.add_argument(
         "--token-file", metavar="FILE", help=f"TCP token (default: ${TOKEN_ENV}, the control file)"
     )
+    parser.add_argument("--token", action=_NoSecretInArgv, help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per reply")
 
     async def run(args: argparse.Namespace) -> int:

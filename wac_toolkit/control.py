@@ -415,7 +415,8 @@ class ControlClient:
                 while True:
                     raw = await asyncio.wait_for(self._connection.recv(), wait or self.timeout)
                     answer = json.loads(raw)
-                    if answer.get("id") == ident:
+                    # No id: the gateway could not read the request (one at a time: ours).
+                    if answer.get("id") in (ident, None):
                         break
             except (ConnectionClosed, TimeoutError) as exc:
                 await self.close()
