@@ -406,3 +406,64 @@ async def test_a_tcp_client_with_a_bad_token_or_none_is_refused(session, db_path
         monkeypatch.setenv("WAC_CONTROL_TOKEN", "right")
         async with ControlClient.find(db_path, url=server.url) as client:
             assert await client.terminals() == []
+
+
+async def test_a_tcp_client_proves_the_token_without_sending_it(session, db_path):
+    """An impostor on the port learns nothing it can use, and is not believed."""
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import serve
+    from websockets.exceptions import InvalidStatus
+
+    from wac_toolkit.control_endpoint import client_authorization
+
+    token = "t-" + os.urandom(16).hex()
+    captured: list[str] = []
+
+    async def echo(connection: Any) -> None:
+        await connection.wait_closed()
+
+    def record(connection: Any, request: Any) -> None:
+        captured.append(request.headers.get("Authorization", ""))
+
+    async with serve(echo, "127.0.0.1", 0, process_request=record) as impostor:
+        port = impostor.sockets[0].getsockname()[1]
+        with pytest.raises(WacClientError, match="does not know the token"):
+            await ControlClient(f"ws://127.0.0.1:{port}/control", token).connect()
+    assert len(captured) == 1 and token not in captured[0]
+
+    async with open_control(session, db_path, tcp=True, token=token) as (server, _):
+        for header in (captured[0], f"Bearer {token[:-1]}"):  # replayed, or a wrong token
+            with pytest.raises(InvalidStatus, match="401"):
+                await connect(server.url, additional_headers={"Authorization": header})
+        header, _expected = client_authorization(token, server.port, server.instance)
+        async with connect(server.url, additional_headers={"Authorization": header}):
+            pass
+        with pytest.raises(InvalidStatus, match="401"):  # the same proof twice
+            await connect(server.url, additional_headers={"Authorization": header})
+        async with ControlClient.from_db(db_path) as client:
+            assert await client.terminals() == []
+
+
+def test_a_killed_tcp_gateway_port_is_not_trusted(tmp_path, capsys):
+    db = tmp_path / "site.sqlite"
+    port = free_port()
+    with wac_serve(db, "--control-tcp", "--control-port", str(port)) as (gateway, _):
+        gateway.send_signal(signal.SIGKILL)
+        gateway.wait(timeout=20)
+    assert control_file(db).exists()  # stale, with the URL and token
+    impostor = socket.socket()
+    impostor.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    impostor.bind(("127.0.0.1", port))
+    impostor.listen()
+    impostor.setblocking(False)
+    try:
+        from wac_toolkit.cli import main
+
+        assert main(["users", SN, "--db", str(db)]) == 1
+        assert "is not running" in capsys.readouterr().err
+        with pytest.raises(BlockingIOError):
+            impostor.accept()  # the client never dialed the dead gateway's port
+    finally:
+        impostor.close()
+    with wac_serve(db, "--control-tcp"):  # the next gateway replaces the stale file
+        assert terminals_via(db) == []

@@ -37,6 +37,7 @@ from dataclasses import asdict
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect, unix_connect
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -44,7 +45,15 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.http11 import Request, Response
 
 from .control_command import check_command, check_timeout
-from .control_endpoint import TOKEN_ENV, control_file, locate, socket_path
+from .control_endpoint import (
+    PROOF_HEADER,
+    TOKEN_ENV,
+    ProofChecker,
+    client_authorization,
+    control_file,
+    locate,
+    socket_path,
+)
 from .errors import (
     CommandTimeout,
     ConfirmationRequired,
@@ -104,6 +113,10 @@ class ControlServer:
         self.unix = unix
         self.token = None if unix else token or secrets.token_urlsafe(24)
         self._server: Server | None = None
+        self._answers: dict[int, str] = {}
+        self._proofs: ProofChecker | None = None
+        self.instance = secrets.token_hex(8)
+        """This run, named in the control file; TCP proofs are bound to it."""
 
     @property
     def url(self) -> str:
@@ -131,10 +144,13 @@ class ControlServer:
                 **options,
             )  # fmt: skip
             return self
+        assert self.token is not None
         self._server = await serve(
-            self._handle, self.host, self.port, process_request=self._check_token, **options
-        )
+            self._handle, self.host, self.port, process_request=self._check_token,
+            process_response=self._prove, **options,
+        )  # fmt: skip
         self.port = self._server.sockets[0].getsockname()[1]
+        self._proofs = ProofChecker(self.token, self.port, self.instance)  # the port chosen
         return self
 
     async def stop(self) -> None:
@@ -150,11 +166,23 @@ class ControlServer:
         await self.stop()
 
     def _check_token(self, connection: ServerConnection, request: Request) -> Response | None:
+        """A client proves it holds the token (see :class:`~.control_endpoint.ProofChecker`)."""
         given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
+        proof = None if self._proofs is None else self._proofs.check(given)
+        if proof is None:
             log.warning("control connection from %s refused: bad token", connection.remote_address)
             return connection.respond(HTTPStatus.UNAUTHORIZED, "control token required\n")
+        self._answers[id(connection)] = proof
         return None
+
+    def _prove(
+        self, connection: ServerConnection, request: Request, response: Response
+    ) -> Response:
+        """Answer the client's nonce, so it knows it reached the token's holder."""
+        proof = self._answers.pop(id(connection), "")
+        if proof:
+            response.headers[PROOF_HEADER] = proof
+        return response
 
     def _check_peer(self, connection: ServerConnection, request: Request) -> Response | None:
         """Only this user's processes (and root's) on a Unix socket, whatever the file modes
@@ -320,8 +348,11 @@ class ControlClient:
         *,
         unix: str | Path | None = None,
         timeout: float = 60.0,
+        instance: str = "",
     ) -> None:
         self.unix = Path(unix) if unix is not None else None
+        self.instance = instance
+        """The gateway run named in its control file (TCP proofs are bound to it)."""
         self.url = "ws://localhost/control" if self.unix else url
         self.token = token
         self.timeout = timeout
@@ -361,6 +392,9 @@ class ControlClient:
             if endpoint.transport == "unix":
                 return cls(unix=endpoint.directory, timeout=timeout)
             url, token = endpoint.url, token or endpoint.token
+            if not token:
+                raise WacClientError(f"a control token is needed (${TOKEN_ENV} or --token-file)")
+            return cls(url, token, timeout=timeout, instance=endpoint.instance)
         if not token:
             raise WacClientError(f"a control token is needed (${TOKEN_ENV} or --token-file)")
         return cls(url, token, timeout=timeout)
@@ -374,10 +408,20 @@ class ControlClient:
                     with socket_path(self.unix) as path:
                         self._connection = await unix_connect(path, uri=self.url, **options)
                 else:
-                    headers = {"Authorization": f"Bearer {self.token}"}
-                    self._connection = await connect(
-                        self.url, additional_headers=headers, **options
+                    assert self.token is not None
+                    port = urlsplit(self.url).port or 80
+                    header, expected = client_authorization(self.token, port, self.instance)
+                    connection = await connect(
+                        self.url, additional_headers={"Authorization": header}, **options
                     )
+                    proof = connection.response.headers.get(PROOF_HEADER, "")
+                    if not hmac.compare_digest(proof.encode(), expected.encode()):
+                        await connection.close()
+                        raise WacClientError(
+                            f"the endpoint at {self.url} does not know the token: not the"
+                            " gateway (a stale control file, and someone else on its port?)"
+                        )
+                    self._connection = connection
             except InvalidStatus as exc:
                 status = exc.response.status_code
                 raise WacClientError(

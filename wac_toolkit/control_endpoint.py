@@ -19,11 +19,15 @@ Windows. The token comes from ``$WAC_CONTROL_TOKEN`` or a file, never from the c
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import os
+import secrets
 import socket
 import stat
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +42,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTROL_FILE",
+    "PROOF_HEADER",
     "SOCKET",
     "TCP_ENV",
     "TOKEN_ENV",
     "Endpoint",
+    "ProofChecker",
+    "client_authorization",
     "control_dir",
     "control_file",
     "locate",
@@ -105,6 +112,8 @@ class Endpoint:
     url: str = "ws://localhost/control"
     token: str | None = None
     pid: int | None = None
+    instance: str = ""
+    """The gateway run, for TCP proofs (see :func:`client_authorization`)."""
 
 
 def locate(db: str | Path) -> Endpoint:
@@ -132,8 +141,14 @@ def locate(db: str | Path) -> Endpoint:
             _check_socket(directory)
             return Endpoint("unix", directory.path, pid=pid)
         if transport == "tcp" and isinstance(data.get("url"), str):
+            if _alive(pid) is False:
+                raise WacClientError(
+                    f"the gateway that wrote {directory.path / CONTROL_FILE} (pid {pid}) is not"
+                    " running; the next `wac serve` replaces the file"
+                )
             token = data.get("token") if isinstance(data.get("token"), str) else None
-            return Endpoint("tcp", directory.path, data["url"], token, pid)
+            instance = str(data.get("instance") or "")
+            return Endpoint("tcp", directory.path, data["url"], token, pid, instance)
         raise WacClientError(f"{directory.path / CONTROL_FILE} is not a control file")
 
 
@@ -207,7 +222,9 @@ async def open_control(
         try:
             data: dict[str, Any] = {"transport": "unix", "pid": os.getpid()}
             if tcp:
-                data.update(transport="tcp", url=server.url, token=server.token)
+                data.update(
+                    transport="tcp", url=server.url, token=server.token, instance=server.instance
+                )
             _write_control_file(directory, data)
             try:
                 yield server, directory.path / (CONTROL_FILE if tcp else SOCKET)
@@ -251,7 +268,7 @@ def _clear_stale(directory: PrivateDir) -> None:
     if data is None:
         return
     pid = data.get("pid")
-    if data.get("transport") == "tcp" and isinstance(pid, int) and _alive(pid):
+    if data.get("transport") == "tcp" and _alive(pid):
         raise WacClientError(
             f"{directory.path / CONTROL_FILE} says gateway pid {pid} serves this store; stop"
             " it first (or remove the file if that process is not a gateway)"
@@ -273,10 +290,11 @@ def _answers(path: str) -> bool:
     return True
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (POSIX only: on Windows ``os.kill`` terminates it)."""
-    if not POSIX or pid == os.getpid():
-        return False
+def _alive(pid: Any) -> bool | None:
+    """Whether process ``pid`` runs; None when that cannot be told (no pid, this process,
+    or Windows, where ``os.kill`` would terminate it)."""
+    if not POSIX or not isinstance(pid, int) or isinstance(pid, bool) or pid in (0, os.getpid()):
+        return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -284,3 +302,67 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True
     return True
+
+
+# -- TCP: proving the token without sending it -----------------------------------------------
+
+PROOF_HEADER = "X-WAC-Proof"
+_SCHEME = "WAC-HMAC"
+_WINDOW = 60
+"""Seconds a client proof stays valid (clock skew on one host is nil)."""
+
+
+def _mac(token: str, *parts: object) -> str:
+    message = " ".join(str(part) for part in ("wac-control", *parts))
+    return hmac.new(token.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def client_authorization(token: str, port: int, instance: str = "") -> tuple[str, str]:
+    """The ``Authorization`` header a client sends, and the proof it expects back.
+
+    The token itself never crosses the wire: whoever answers on the port (after a crash,
+    anyone could listen there) learns a MAC for one nonce, that port and that gateway run
+    (``instance``, from the private control file; "" when dialing a bare URL), and must
+    answer with a MAC of the nonce that only the token's holder can make.
+    """
+    nonce, moment = secrets.token_urlsafe(16), int(time.time())
+    mac = _mac(token, "client", moment, nonce, port, instance)
+    return f"{_SCHEME} ts={moment} nonce={nonce} mac={mac}", _mac(token, "server", nonce)
+
+
+class ProofChecker:
+    """The gateway's side: checks a client's proof once and makes its own.
+
+    A proof names this port and this run of the gateway (or no run, for clients given only
+    a URL) and its nonce is remembered for the window, so one captured by an impostor on a
+    dead gateway's port does not open a later gateway, nor this one twice.
+    """
+
+    def __init__(self, token: str, port: int, instance: str) -> None:
+        self._token = token
+        self._port = port
+        self._instance = instance
+        self._seen: dict[str, float] = {}
+
+    def check(self, header: str) -> str | None:
+        """The proof to answer with, or None when ``header`` is not a valid fresh proof.
+        ``Bearer <token>`` is accepted too, for hand-made clients (it does send the token)."""
+        if hmac.compare_digest(header.encode(), f"Bearer {self._token}".encode()):
+            return ""
+        scheme, _, rest = header.partition(" ")
+        fields = dict(part.partition("=")[::2] for part in rest.split())
+        moment, nonce, mac = fields.get("ts", ""), fields.get("nonce", ""), fields.get("mac", "")
+        now = time.time()
+        if scheme != _SCHEME or not moment.isdigit() or not 8 <= len(nonce) <= 64:
+            return None
+        if abs(now - int(moment)) > _WINDOW or nonce in self._seen:
+            return None
+        valid = [
+            _mac(self._token, "client", moment, nonce, self._port, instance)
+            for instance in (self._instance, "")
+        ]
+        if not any(hmac.compare_digest(mac.encode(), v.encode()) for v in valid):
+            return None
+        self._seen = {n: t for n, t in self._seen.items() if now - t <= 2 * _WINDOW}
+        self._seen[nonce] = now
+        return _mac(self._token, "server", nonce)
