@@ -90,12 +90,11 @@ _INSERT_LOG = (
 _memory_ids = itertools.count()
 
 
-def _private_files(path: str) -> None:
-    """Create the database file 600 before SQLite opens it (SQLite gives its -wal and -shm
-    the database file's mode), and tighten store files an older version left readable."""
-    if not create_private_file(path):
-        for suffix in ("", "-wal", "-shm"):
-            tighten(path + suffix)
+def _tighten(path: str) -> None:
+    """Store files an older version left readable by others become owner-only (once SQLite
+    has accepted the file as a database: a file that is not one is left as it was)."""
+    for suffix in ("", "-wal", "-shm"):
+        tighten(path + suffix)
 
 
 def micros(moment: datetime) -> int:
@@ -118,14 +117,18 @@ class SQLiteStore:
             raise ValueError(f"unknown synchronous level {synchronous!r}")
         self.path = str(path)
         self.synchronous = synchronous.upper()
+        created = True
         if self.path == ":memory:":
             self._uri = f"file:wac-memory-{next(_memory_ids)}?mode=memory&cache=shared"
         else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._uri = Path(self.path).absolute().as_uri()
-            _private_files(self.path)
+            # 600 before SQLite opens it: SQLite gives its -wal and -shm the file's mode.
+            created = create_private_file(self.path)
         self._keeper = self._connect()  # keeps a memory database alive; creates the schema
         self._keeper.executescript(SCHEMA)
+        if not created:
+            _tighten(self.path)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._failing: str | None = None
         """Why writes fail right now (disk full, read-only), or None while they work."""
