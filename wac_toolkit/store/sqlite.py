@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import StoreError
+from ..private import create_private_file, tighten
 from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .base import LOG_COLUMNS, LogQuery
 
@@ -94,6 +95,13 @@ _INSERT_PENDING_LOG = _INSERT_LOG.replace("has_image)", "has_image, pending)").r
 _memory_ids = itertools.count()
 
 
+def _tighten(path: str) -> None:
+    """Store files an older version left readable by others become owner-only (once SQLite
+    has accepted the file as a database: a file that is not one is left as it was)."""
+    for suffix in ("", "-wal", "-shm"):
+        tighten(path + suffix)
+
+
 def micros(moment: datetime) -> int:
     """UTC microseconds since the epoch: compact, exact, and fast to turn into pandas times."""
     if moment.tzinfo is None:
@@ -114,14 +122,19 @@ class SQLiteStore:
             raise ValueError(f"unknown synchronous level {synchronous!r}")
         self.path = str(path)
         self.synchronous = synchronous.upper()
+        created = True
         if self.path == ":memory:":
             self._uri = f"file:wac-memory-{next(_memory_ids)}?mode=memory&cache=shared"
         else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._uri = Path(self.path).absolute().as_uri()
+            # 600 before SQLite opens it: SQLite gives its -wal and -shm the file's mode.
+            created = create_private_file(self.path)
         self._keeper = self._connect()  # keeps a memory database alive; creates the schema
         self._keeper.executescript(SCHEMA)
         _upgrade(self._keeper)
+        if not created:
+            _tighten(self.path)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._failing: str | None = None
         """Why writes fail right now (disk full, read-only), or None while they work."""
