@@ -21,7 +21,9 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 async def session(db_path: Path) -> AsyncIterator[Session]:
     """A started gateway with a short command timeout, in the terminals' zone Europe/Berlin."""
-    async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0) as s:
+    async with Session(
+        db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0, adopt_new=True
+    ) as s:
         yield s
 
 

@@ -10,7 +10,9 @@ from wac_toolkit import SessionSync, VirtualTerminal
 
 
 def test_blocking_roster_delivers_to_a_terminal(tmp_path: Path) -> None:
-    with SessionSync(tmp_path / "site.sqlite", "127.0.0.1", 0, command_timeout=2.0) as s:
+    with SessionSync(
+        tmp_path / "site.sqlite", "127.0.0.1", 0, command_timeout=2.0, adopt_new=True
+    ) as s:
         door = VirtualTerminal(s.url, "DOOR")
 
         async def start() -> None:

@@ -10,15 +10,26 @@ from .errors import (
     FrameError,
     QueueFull,
     StoreError,
+    TerminalNotAdopted,
     TerminalOffline,
     WacClientError,
     WacError,
 )
-from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
+from .events import (
+    AccessEvent,
+    Event,
+    IdentityConflict,
+    TerminalConnected,
+    TerminalDisconnected,
+    TerminalPending,
+    TerminalStateChanged,
+    UserPushed,
+)
 from .net import Quirks, VirtualTerminal, run_fleet
 from .protocol import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .protocol.catalogue import DoorMode, LockMode
 from .protocol.results import UserSlot
+from .registry import TerminalState
 from .session import AccessDecision, Session, Terminal
 from .sync import SessionSync
 
@@ -36,6 +47,7 @@ __all__ = [
     "DoorMode",
     "Event",
     "FrameError",
+    "IdentityConflict",
     "LockMode",
     "LogRecord",
     "PagingError",
@@ -47,7 +59,11 @@ __all__ = [
     "Terminal",
     "TerminalConnected",
     "TerminalDisconnected",
+    "TerminalNotAdopted",
     "TerminalOffline",
+    "TerminalPending",
+    "TerminalState",
+    "TerminalStateChanged",
     "UserCredential",
     "UserPushed",
     "UserSlot",

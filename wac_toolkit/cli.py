@@ -1,4 +1,4 @@
-"""The ``wac`` command line: serve, simulate, demo, logs.
+"""The ``wac`` command line: serve, simulate, demo, logs, terminals.
 
 Each subcommand is a thin adapter over :class:`~wac_toolkit.session.Session` or the virtual
 terminals. Errors print one line on stderr and exit non-zero.
@@ -25,6 +25,7 @@ from .errors import WacError
 from .net.terminal import VirtualTerminal, run_fleet
 from .roster.cli import register as register_roster
 from .session import Session
+from .terminals_cli import register as register_terminals
 
 __all__ = ["build_parser", "main"]
 
@@ -47,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _gateway_options(serve)
     serve.add_argument("--allow", metavar="SN", nargs="+", help="accept only these serial numbers")
+    serve.add_argument(
+        "--adopt-new", action="store_true",
+        help="adopt every new serial at once (a lab); default: new terminals wait as pending"
+        " until `wac terminals adopt SN`",
+    )  # fmt: skip
+    serve.add_argument(
+        "--grant-all", action="store_true",
+        help="open for every sendpin/sendqrcode (a lab); default: the roster decides",
+    )  # fmt: skip
     serve.add_argument("--certfile", help="TLS certificate (PEM) to serve wss://")
     serve.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     serve.add_argument("--path-secret", help="accept only URL paths containing this word")
@@ -115,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.set_defaults(run=_logs)
     register_terminal_commands(sub)  # users, pull-logs, open-door, set-time, reboot, ...
     register_roster(sub)  # wac roster people|add|update|remove|assign|sync|...
+    register_terminals(sub)  # wac terminals [adopt|block|forget SN...]
     return parser
 
 
@@ -153,6 +164,8 @@ async def _serve(args: argparse.Namespace) -> int:
         args.port,
         tz=args.tz,
         allow=args.allow,
+        adopt_new=args.adopt_new,
+        grant_all=args.grant_all,
         ssl=ssl_context,
         path_secret=args.path_secret,
         reg_timeout=args.reg_timeout,
@@ -162,8 +175,13 @@ async def _serve(args: argparse.Namespace) -> int:
     stop = _stop_on_signals()
     async with session:
         print(f"wac: listening on {session.url} (store {args.db}); Ctrl-C stops", flush=True)
-        if args.allow is None:
-            print("wac: any terminal may register (use --allow SN ... to restrict)", flush=True)
+        if args.adopt_new:
+            print("wac: WARNING: --adopt-new: every new serial is trusted at once", flush=True)
+        elif args.allow is None:
+            print(
+                "wac: new terminals wait as pending until adopted (wac terminals adopt SN)",
+                flush=True,
+            )
         async with serve_control(session, args):
             await stop.wait()
         print("wac: stopping", flush=True)
@@ -210,7 +228,8 @@ async def _simulate(args: argparse.Namespace) -> int:
 async def _demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="wac-demo-") as tmp:
         db = args.db or str(Path(tmp) / "demo.sqlite")
-        async with Session(db, "127.0.0.1", 0, synchronous="NORMAL") as session:
+        # loopback only, and every terminal is ours: adopt them as they come
+        async with Session(db, "127.0.0.1", 0, synchronous="NORMAL", adopt_new=True) as session:
             print(f"gateway listening on {session.url}, store {db}")
             began = time.perf_counter()
             result = await run_fleet(

@@ -125,17 +125,27 @@ class WacClient(BoundCommands):
         *,
         timeout: float | None = None,
         expect_reply: bool = True,
+        confirm: bool = False,
     ) -> dict[str, Any]:
-        """Send any command and return the reply (raises DeviceError on ``result: false``)."""
+        """Send any command and return the reply (raises DeviceError on ``result: false``).
+
+        Through a gateway, a destructive command needs ``confirm=True`` here as in the
+        typed methods (the gateway checks it).
+        """
         if self.control is not None:
             return await self.control.command(
                 self._bound_sn(), cmd, fields, timeout=timeout or self.timeout,
-                expect_reply=expect_reply,
+                expect_reply=expect_reply, confirm=confirm,
             )  # fmt: skip
         if self.peer is None:
             await self.connect()
         assert self.peer is not None
         return await self.peer.request(cmd, fields, timeout=timeout, expect_reply=expect_reply)
+
+    async def _terminal_request(self, sn: str, cmd: str, fields: Any, **how: Any) -> Any:
+        # Reached from the typed methods only, which raised ConfirmationRequired already
+        # unless their caller passed confirm=True: say so to the gateway.
+        return await self.request(cmd, fields, confirm=True, **how)
 
     # -- as a terminal ------------------------------------------------------------------------
 

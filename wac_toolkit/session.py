@@ -10,20 +10,31 @@ import asyncio
 import logging
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .access import on_sendpin, on_sendqrcode
-from .errors import FrameError, StoreError, WacError
-from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
-from .net.gateway import Gateway
+from . import access, bounds
+from .access import on_sendpin, on_sendqrcode, roster_decision
+from .errors import FrameError, StoreError, TerminalNotAdopted, WacError
+from .events import (
+    AccessEvent,
+    Event,
+    IdentityConflict,
+    TerminalConnected,
+    TerminalDisconnected,
+    TerminalPending,
+    TerminalStateChanged,
+    UserPushed,
+)
+from .net.gateway import CLOSE_REFUSED, Gateway
 from .net.peer import Peer
 from .protocol.handlers import ack, fail, parse_sendlog, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .protocol.values import format_time, is_canonical_time
+from .registry import Registry, Terminal, TerminalState
 from .roster import Roster
 from .session_commands import SessionCommands
 from .store.base import LogQuery
@@ -35,25 +46,6 @@ if TYPE_CHECKING:
 __all__ = ["AccessDecision", "AccessPolicy", "Session", "Terminal", "resolve_tz"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Terminal:
-    """What the session knows about one terminal."""
-
-    sn: str
-    online: bool
-    info: DeviceInfo | None = None
-    last_seen: datetime | None = None
-    remote: str | None = None
-
-    @property
-    def modelname(self) -> str | None:
-        return self.info.modelname if self.info else None
-
-    @property
-    def firmware(self) -> str | None:
-        return self.info.firmware if self.info else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +82,18 @@ class Session(SessionCommands):
         tz: the terminals' time zone (name or tzinfo; default the host's). ``cloudtime`` is sent
             in it and log times are read in it.
         allow: serial numbers allowed to register; None accepts any terminal.
+        adopt_new: adopt every new serial at its first ``reg`` (labs, demos, tests). Off by
+            default: a new serial is pending until :meth:`adopt` (see :mod:`.registry`).
+        max_pending: pending terminals kept; the one seen longest ago is forgotten.
         nosenduser: sent in the ``reg`` reply when not None (True asks terminals not to push
             keypad enrolments; some firmware reads it inverted, PROTOCOL.md 4.1).
         command_timeout: seconds to wait for a terminal's reply.
         fresh_window: records older than this (seconds) are flagged ``backlog``.
-        access_policy: decides ``sendqrcode``/``sendpin`` and server-verification ``sendlog``.
+        access_policy: decides ``sendqrcode``/``sendpin`` and server-verification ``sendlog``;
+            None: the roster decides (:func:`~wac_toolkit.access.roster_decision`).
+        grant_all: with no ``access_policy``, grant every ``sendpin``/``sendqrcode`` (labs).
+        server_mode: terminals whose ``sendlog`` asks to open (server verification): True for
+            all, or their serial numbers; their single-record ``sendlog`` gets ``access``.
         reg_check: ``reg_check(info)`` returns a reason to refuse a terminal at ``reg`` (shown
             on its screen), or None to go on; e.g. Home Assistant refuses a terminal another
             of its listeners already owns.
@@ -110,11 +109,15 @@ class Session(SessionCommands):
         *,
         tz: str | tzinfo | None = None,
         allow: Iterable[str] | None = None,
+        adopt_new: bool = False,
+        max_pending: int = 1000,
         nosenduser: bool | None = None,
         command_timeout: float = 20.0,
         reg_timeout: float = 15.0,
         fresh_window: float = 300.0,
         access_policy: AccessPolicy | None = None,
+        grant_all: bool = False,
+        server_mode: bool | Iterable[str] = False,
         store: Any = None,
         synchronous: str = "FULL",
         ssl: ssl_module.SSLContext | None = None,
@@ -124,10 +127,14 @@ class Session(SessionCommands):
     ) -> None:
         self.tz = resolve_tz(tz)
         self.allow = set(allow) if allow is not None else None
+        self.adopt_new = adopt_new
         self.reg_check = reg_check
         self.nosenduser = nosenduser
         self.fresh_window = timedelta(seconds=fresh_window)
-        self.access_policy = access_policy
+        self.access_policy = access_policy if access_policy or not grant_all else access.grant_all
+        self.server_mode: bool | set[str] = (
+            server_mode if isinstance(server_mode, bool) else set(server_mode)
+        )
         self.store = store if store is not None else SQLiteStore(db, synchronous=synchronous)
         self._owns_store = store is None
         self.gateway = Gateway(
@@ -140,7 +147,10 @@ class Session(SessionCommands):
             path_secret=path_secret,
             **gateway_options,
         )
-        self._terminals: dict[str, Terminal] = {}
+        self.registry = Registry(max_pending=max_pending)
+        """Every known terminal: state (pending/adopted/blocked), pinned identity, presence."""
+        self._announced: set[str] = set()
+        """Serials whose TerminalConnected was published for their current connection."""
         self._subscribers: list[tuple[Callable[[Event], Any], tuple[type, ...]]] = []
         self._access_subscribers = 0
         """Subscribers that take AccessEvents; with none, ingest builds no event per record."""
@@ -156,11 +166,7 @@ class Session(SessionCommands):
         if self._started:
             return self
         self.loop = asyncio.get_running_loop()
-        for row in await self.loop.run_in_executor(None, self.store.devices):
-            info = _device_info(row)
-            self._terminals[row["sn"]] = Terminal(
-                row["sn"], False, info, row["last_seen"], row["remote"]
-            )
+        await self.load()
         try:
             await self.gateway.start()
         except OSError:
@@ -170,6 +176,13 @@ class Session(SessionCommands):
         self._started = True
         log.info("listening on %s", self.url)
         return self
+
+    async def load(self) -> None:
+        """Read the terminals the store knows (``start`` does it; tools that change terminal
+        states on a store file without serving call it themselves)."""
+        loop = asyncio.get_running_loop()
+        for row in await loop.run_in_executor(None, self.store.devices):
+            self.registry.load(row, _device_info(row))
 
     async def stop(self) -> None:
         """Close every terminal connection, stop listening, and flush the store."""
@@ -199,10 +212,67 @@ class Session(SessionCommands):
 
     def terminals(self) -> list[Terminal]:
         """Every known terminal: online ones first, then by serial number."""
-        return sorted(self._terminals.values(), key=lambda t: (not t.online, t.sn))
+        return sorted(self.registry.all(), key=lambda t: (not t.online, t.sn))
 
     def terminal(self, sn: str) -> Terminal | None:
-        return self._terminals.get(sn)
+        return self.registry.get(sn)
+
+    # -- trust --------------------------------------------------------------------------------
+
+    async def adopt(self, *sns: str) -> list[Terminal]:
+        """Trust these terminals: they get the roster and commands, and their identity (cpusn,
+        MAC, model of their latest ``reg``) is pinned. A serial never seen may be adopted
+        ahead of its first connection; its identity is then pinned when it connects."""
+        return [await self._set_state(sn, TerminalState.ADOPTED) for sn in _serials(sns)]
+
+    async def block(self, *sns: str) -> list[Terminal]:
+        """Refuse these terminals at ``reg`` from now on (a live connection is closed)."""
+        return [await self._set_state(sn, TerminalState.BLOCKED) for sn in _serials(sns)]
+
+    async def forget(self, *sns: str) -> list[str]:
+        """Drop these terminals from the store and the registry (logs they sent while pending
+        go too); one that connects again comes back as pending. Returns the serials known."""
+        forgotten = []
+        for sn in _serials(sns):
+            stored = await self.store.forget_device(sn)
+            if self.registry.drop(sn) is None and not stored:
+                continue
+            forgotten.append(sn)
+            self._announced.discard(sn)
+            await self._close(sn, "terminal forgotten")
+            await self._unplan(sn)
+            self.publish(TerminalStateChanged(sn, None))
+        return forgotten
+
+    async def _set_state(self, sn: str, state: TerminalState) -> Terminal:
+        now = datetime.now(UTC)
+        terminal, before = self.registry.set_state(sn, state, now, dry_run=True)
+        await self.store.set_device_state(sn, str(state), terminal.identity)
+        self.registry.put(terminal)
+        if before == state:
+            return terminal
+        log.info("terminal %s is now %s", sn, state)
+        self.publish(TerminalStateChanged(sn, str(state)))
+        if state == TerminalState.ADOPTED and terminal.online and terminal.info is not None:
+            self._announced.add(sn)  # the roster and other faces take it on from here
+            self.publish(TerminalConnected(sn, terminal.info, terminal.remote))
+        elif state == TerminalState.BLOCKED:
+            await self._close(sn, "terminal blocked")
+            await self._unplan(sn)
+        return terminal
+
+    async def _unplan(self, sn: str) -> None:
+        """Drop the roster steps queued for a terminal no longer adopted."""
+        if self.roster.supported:
+            try:
+                await self.roster.sync(sn)
+            except WacError as exc:
+                log.warning("roster steps of %s not dropped: %s", sn, exc)
+
+    async def _close(self, sn: str, reason: str) -> None:
+        peer = self.gateway.peers.get(sn)
+        if peer is not None and not peer.closed:
+            await peer.close(CLOSE_REFUSED, reason)
 
     def latest_records(self, sn: str, limit: int = 200) -> list[LogRecord]:
         """The newest stored records of ``sn``, oldest first (blocking: reads the store).
@@ -215,13 +285,6 @@ class Session(SessionCommands):
         """The credentials stored for ``sn`` (blocking: reads the store)."""
         return list(self.store.credentials(sn))
 
-    async def forget(self, *sns: str) -> None:
-        """Drop terminals from the store and from :meth:`terminals` (their logs stay); one
-        that connects again comes back as new."""
-        for sn in sns:
-            self._terminals.pop(sn, None)
-            await self.store.forget_device(sn)
-
     def now_local(self) -> datetime:
         """The terminals' wall time now (naive), as ``cloudtime`` carries it."""
         return datetime.now(self.tz).replace(tzinfo=None, microsecond=0)
@@ -232,11 +295,13 @@ class Session(SessionCommands):
         until: datetime | str | None = None,
         sn: str | Iterable[str] | None = None,
         enrollid: int | Iterable[int] | None = None,
+        include_pending: bool = False,
     ) -> pd.DataFrame:
         """Stored logs as a typed DataFrame (schema in :mod:`wac_toolkit.dataframe`).
 
         ``since``/``until`` are terminal-local times (``until`` exclusive); strings such as
-        ``"2025-08-01"`` are accepted. This reads the database: from an event loop use
+        ``"2025-08-01"`` are accepted. Records from terminals pending adoption are left out
+        unless ``include_pending``. This reads the database: from an event loop use
         :meth:`logs_async`.
         """
         from .dataframe import logs_frame
@@ -246,6 +311,7 @@ class Session(SessionCommands):
             until=_as_datetime(until),
             sn=sn if sn is None or isinstance(sn, str) else tuple(sn),
             enrollid=enrollid if enrollid is None or isinstance(enrollid, int) else tuple(enrollid),
+            include_pending=include_pending,
         )
         return logs_frame(self.store.fetch_logs(query), self.tz)
 
@@ -317,9 +383,13 @@ class Session(SessionCommands):
 
         Raises:
             TerminalOffline: ``sn`` is not connected (at once, no waiting).
+            TerminalNotAdopted: ``sn`` is pending adoption or blocked.
             DeviceError: the terminal answered ``result: false``.
             CommandTimeout: it did not answer in time.
         """
+        terminal = self.registry.get(sn)
+        if terminal is not None and terminal.state != TerminalState.ADOPTED:
+            raise TerminalNotAdopted(sn, str(terminal.state))
         peer = self.gateway.peer(sn)
         return await peer.request(cmd, fields, timeout=timeout, expect_reply=expect_reply)
 
@@ -353,11 +423,29 @@ class Session(SessionCommands):
         return reply
 
     async def ingest(
-        self, sn: str, records: Iterable[LogRecord], *, logindex: int | None, source: str
+        self,
+        sn: str,
+        records: Iterable[LogRecord],
+        *,
+        logindex: int | None,
+        source: str,
+        pending: bool | None = None,
     ) -> int:
-        """Store records from ``sn`` and publish an :class:`AccessEvent` for each new one."""
+        """Store records from ``sn`` and publish an :class:`AccessEvent` for each new one.
+
+        Records from a terminal not adopted are stored flagged ``pending`` and publish
+        nothing: a device claiming a serial must not drive door automations.
+        """
         records = tuple(records)
+        if pending is None:
+            terminal = self.registry.get(sn)
+            pending = terminal is None or terminal.state != TerminalState.ADOPTED
         received_at = datetime.now(UTC)
+        if pending:
+            new = await self.store.ingest_logs(
+                sn, records, logindex=logindex, received_at=received_at, pending=True
+            )
+            return len(new)
         new = await self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at)
         if new and self._access_subscribers:
             # Canonical times compare as text: no datetime per record on the ingest path.
@@ -375,41 +463,86 @@ class Session(SessionCommands):
         try:
             info = DeviceInfo.from_reg(frame)
         except FrameError as exc:
-            return fail("reg", str(exc))
+            return fail("reg", str(exc)[:120])
+        checked, problem = bounds.check_reg(info)
+        if checked is None:
+            log.warning("refused a reg from %s: %s", peer.remote, problem)
+            return fail("reg", problem)
+        info = checked
         if self.allow is not None and info.sn not in self.allow:
             log.warning("refused terminal %s from %s: not in the allow-list", info.sn, peer.remote)
             return fail("reg", "terminal not allowed")
         if self.reg_check is not None and (reason := self.reg_check(info)) is not None:
             log.warning("refused terminal %s from %s: %s", info.sn, peer.remote, reason)
             return fail("reg", reason)
+        now = datetime.now(UTC)
+        admission = self.registry.admit(info, peer.remote, now, adopt_new=self.adopt_new)
+        if admission.reason is not None:
+            return self._refuse(peer, info, admission.reason, admission)
+        terminal = admission.terminal
+        assert terminal is not None
         peer.sn = info.sn
+        for gone in admission.evicted:
+            log.info(
+                "forgot pending terminal %s: more than %d pending", gone, self.registry.max_pending
+            )
+            await self._close(gone, "terminal forgotten")
+            try:
+                await self.store.forget_device(gone)
+            except StoreError as exc:
+                log.error("cannot forget terminal %s: %s", gone, exc)
+        if admission.new and terminal.state == TerminalState.PENDING:
+            log.warning(
+                "new terminal %s from %s is pending adoption (wac terminals adopt %s)",
+                info.sn, peer.remote, info.sn,
+            )  # fmt: skip
         try:
-            await self.store.save_device(info, peer.remote, datetime.now(UTC))
+            await self.store.save_device(
+                info, peer.remote, now, state=str(terminal.state), identity=terminal.identity
+            )
         except StoreError as exc:
             log.error("cannot record terminal %s: %s", info.sn, exc)
-        self._terminals[info.sn] = Terminal(info.sn, True, info, datetime.now(UTC), peer.remote)
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
 
+    def _refuse(self, peer: Peer, info: DeviceInfo, reason: str, admission: Any) -> dict[str, Any]:
+        if admission.conflict is not None:
+            pinned, claimed = admission.conflict
+            if admission.first_conflict:
+                log.warning(
+                    "refused a connection claiming adopted terminal %s from %s: identity"
+                    " %s does not match the pinned %s",
+                    info.sn, peer.remote, claimed, pinned,
+                )  # fmt: skip
+                self.publish(IdentityConflict(info.sn, pinned, claimed, peer.remote))
+            else:
+                log.debug("refused %s from %s again: identity mismatch", info.sn, peer.remote)
+        else:
+            log.info("refused terminal %s from %s: %s", info.sn, peer.remote, reason)
+        return fail("reg", reason)
+
     def on_online(self, peer: Peer, frame: dict[str, Any]) -> None:
-        terminal = self._terminals[peer.sn or ""]
-        log.info("terminal %s online from %s", terminal.sn, peer.remote)
-        assert terminal.info is not None
-        self.publish(TerminalConnected(terminal.sn, terminal.info, peer.remote))
+        terminal = self.registry.get(peer.sn or "")
+        if terminal is None or terminal.info is None:
+            return
+        log.info("terminal %s (%s) online from %s", terminal.sn, terminal.state, peer.remote)
+        if terminal.state == TerminalState.ADOPTED:
+            self._announced.add(terminal.sn)
+            self.publish(TerminalConnected(terminal.sn, terminal.info, peer.remote))
+        else:
+            self.publish(TerminalPending(terminal.sn, terminal.info, peer.remote))
 
     def on_offline(self, peer: Peer) -> None:
         sn = peer.sn or ""
-        if sn in self._terminals:
-            self._terminals[sn] = replace(
-                self._terminals[sn], online=False, last_seen=datetime.now(UTC)
-            )
+        self.registry.update(sn, online=False, last_seen=datetime.now(UTC))
         log.info("terminal %s offline", sn)
-        self.publish(TerminalDisconnected(sn))
+        if sn in self._announced:
+            self._announced.discard(sn)
+            self.publish(TerminalDisconnected(sn))
 
     async def on_request(self, peer: Peer, frame: dict[str, Any]) -> dict[str, Any] | None:
         cmd = frame["cmd"]
         sn = peer.sn or ""
-        if sn in self._terminals:
-            self._terminals[sn] = replace(self._terminals[sn], last_seen=datetime.now(UTC))
+        self.registry.update(sn, last_seen=datetime.now(UTC))
         handler = self._request_handlers.get(cmd)
         if handler is not None:
             return await handler(self, peer, frame)
@@ -426,13 +559,20 @@ class Session(SessionCommands):
         except FrameError as exc:
             log.warning("terminal %s sent an invalid sendlog: %s", peer.sn, exc)
             return fail("sendlog")
+        records, problem = bounds.check_records(peer.sn or "", batch.records)
+        if problem is not None:
+            log.warning("terminal %s: sendlog refused: %s", peer.sn, problem)
+            return fail("sendlog", problem)
         try:
-            await self.ingest(
-                peer.sn or "", batch.records, logindex=batch.logindex, source="sendlog"
-            )
+            await self.ingest(peer.sn or "", records, logindex=batch.logindex, source="sendlog")
         except StoreError:
             return fail("sendlog", "store unavailable")
-        decision = self._decide(peer, "sendlog", frame) if self.access_policy else None
+        if self.access_policy:
+            decision: AccessDecision | None = self._decide(peer, "sendlog", frame)
+        elif len(records) == 1 and self._server_mode(peer.sn or ""):
+            decision = await roster_decision(self, peer.sn or "", "sendlog", frame, records[0])
+        else:
+            decision = None
         return sendlog_reply(
             frame,
             self.now_local(),
@@ -446,12 +586,25 @@ class Session(SessionCommands):
         except FrameError as exc:
             log.warning("terminal %s sent an invalid senduser: %s", peer.sn, exc)
             return fail("senduser")
+        problem = bounds.check_credential(credential)
+        if problem is not None:
+            log.warning("terminal %s: senduser refused: %s", peer.sn, problem)
+            return fail("senduser", problem)
+        terminal = self.registry.get(peer.sn or "")
+        if terminal is None or terminal.state != TerminalState.ADOPTED:
+            # answered (or it would send it again forever) but changes nobody
+            log.info("keypad enrolment from terminal %s ignored: not adopted", peer.sn)
+            return senduser_reply(frame, self.now_local())
         try:
             await self.store.save_credential(peer.sn or "", credential)
         except StoreError:
             return fail("senduser", "store unavailable")
         self.publish(UserPushed(peer.sn or "", credential))
         return senduser_reply(frame, self.now_local())
+
+    def _server_mode(self, sn: str) -> bool:
+        mode = self.server_mode
+        return mode if isinstance(mode, bool) else sn in mode
 
     def _decide(self, peer: Peer, cmd: str, frame: dict[str, Any]) -> AccessDecision:
         assert self.access_policy is not None
@@ -477,6 +630,15 @@ def _device_info(row: dict[str, Any]) -> DeviceInfo | None:
         return DeviceInfo.from_reg({"sn": row["sn"], "cpusn": cpusn, "devinfo": devinfo})
     except WacError:
         return None
+
+
+def _serials(sns: Iterable[str]) -> list[str]:
+    out = []
+    for sn in sns:
+        if not bounds.valid_sn(sn):
+            raise ValueError(f"not a serial number: {str(sn)[:70]!r}")
+        out.append(sn)
+    return out
 
 
 def _as_datetime(value: datetime | str | None) -> datetime | None:

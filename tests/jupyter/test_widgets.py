@@ -126,7 +126,7 @@ def test_dashboard_updates_from_the_gateway_thread(tmp_path):
     """As in a notebook: the Session runs on a background thread; traits still update."""
     import time
 
-    with SessionSync(tmp_path / "wac.sqlite", "127.0.0.1", 0, tz="UTC") as gateway:
+    with SessionSync(tmp_path / "wac.sqlite", "127.0.0.1", 0, tz="UTC", adopt_new=True) as gateway:
         dash = Dashboard(gateway)
         form = UserForm(gateway)
         vt = VirtualTerminal(gateway.url, "TH1")

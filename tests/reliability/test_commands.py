@@ -37,7 +37,9 @@ async def test_command_to_a_silent_terminal_times_out_and_the_next_one_works(ses
 
 
 async def test_a_full_per_terminal_queue_refuses_instead_of_growing(db_path):
-    async with Session(db_path, "127.0.0.1", 0, command_timeout=5, max_queue=2) as session:
+    async with Session(
+        db_path, "127.0.0.1", 0, command_timeout=5, max_queue=2, adopt_new=True
+    ) as session:
         async with VirtualTerminal(session.url, "SLOW", ignore={"getuserlist"}) as vt:
             await until(lambda: session.terminal("SLOW") is not None)
             # One in flight plus two waiting are accepted; the fourth is refused at once.

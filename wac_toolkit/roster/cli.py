@@ -87,6 +87,10 @@ def register(sub: Any) -> None:
     outcomes.add_argument("--sn", help="only this terminal")
     outcomes.add_argument("--failed", action="store_true", help="only failures")
     outcomes.add_argument("--limit", type=int, default=50, help="latest N (default 50)")
+    action(
+        "conflicts", "keypad enrolments not applied: they would change someone enrolled elsewhere",
+        _conflicts, changes=False,
+    )  # fmt: skip
     sync = action("sync", "re-plan terminals against the roster and deliver now", _sync)
     sync.add_argument("sn", nargs="?", help="only this terminal")
     reconcile = action(
@@ -231,6 +235,15 @@ async def _outcomes(session: Session, args: argparse.Namespace) -> int:
         return 0
     print(frame.drop(columns=["id"]).to_string(index=False))
     return 0
+
+
+async def _conflicts(session: Session, args: argparse.Namespace) -> None:
+    frame = session.roster.conflicts()
+    if frame.empty:
+        print("no conflicts")
+        return
+    print(frame.drop(columns=["id"]).to_string(index=False))
+    print("\n(not applied; to accept one: wac roster update ENROLLID --card/--pin ...)")
 
 
 async def _sync(session: Session, args: argparse.Namespace) -> None:

@@ -354,6 +354,22 @@ class Roster:
         rows = self._read(lambda db: queue.outcome_rows(db, sn, limit))
         return _frame(rows, queue.OUTCOME_COLUMNS)
 
+    def conflicts(self) -> pd.DataFrame:
+        """Keypad enrolments not applied because they would have changed a person enrolled
+        elsewhere (or by the API): which terminal, who, which slot, when, how often. The
+        credential itself is never shown; apply one deliberately with :meth:`set_credential`."""
+        import pandas as pd
+
+        rows = self._read(tables.conflicts)
+        columns = ["id", "sn", "enrollid", "backupnum", "name", "first_at", "last_at", "count"]
+        frame = pd.DataFrame(rows, columns=columns)
+        for column in ("first_at", "last_at"):
+            frame[column] = pd.to_datetime(frame[column].astype("int64"), unit="us", utc=True)
+        return frame.astype(
+            {"id": "int64", "sn": "string", "enrollid": "int64", "backupnum": "int16",
+             "name": "string", "count": "int64"}
+        )  # fmt: skip
+
     def pending_counts(self) -> dict[str, int]:
         """Queued steps per known terminal (0 included): what a "pending" sensor shows."""
         return self._read(lambda db: queue.counts(db, tables.terminals(db)))
@@ -623,6 +639,14 @@ class Roster:
         return self.session.now_local().strftime("%Y-%m-%d %H:%M:%S")
 
     async def _adopt(self, event: UserPushed) -> None:
+        """A keypad enrolment from an adopted terminal: a new person joins the roster; one
+        that would change an existing person's credential is a conflict (recorded in
+        :meth:`conflicts`, not applied, and the terminal is set back to the roster's view)
+        unless the person was enrolled on that very terminal."""
+        terminal = self.session.terminal(event.sn)
+        if terminal is None or not terminal.adopted:
+            log.info("roster: keypad enrolment from %s ignored: not adopted", event.sn)
+            return
         credential = event.credential
         try:
             enrollid = check_enrollid(credential.enrollid)
@@ -648,10 +672,28 @@ class Roster:
                 )
                 target = Target.parse(spread) if spread else Target("terminal", event.sn)
                 tables.set_assignments(db, enrollid, [target])
-            else:
+            elif person.credentials.get(int(slot)) == text:
+                return  # a re-send of what the roster already has
+            elif _enrolled_on(db, enrollid) == event.sn:
                 tables.put_credential(db, enrollid, int(slot), text)
+            else:
+                log.warning(
+                    "roster: keypad enrolment from %s would change %s of person %s, enrolled"
+                    " elsewhere; recorded as a conflict, not applied (wac roster conflicts)",
+                    event.sn, slot.label, enrollid,
+                )  # fmt: skip
+                tables.record_conflict(
+                    db, event.sn, enrollid, int(slot), text, credential.name, now_micros()
+                )
 
         await self._change([enrollid], write)
+
+
+def _enrolled_on(db: sqlite3.Connection, enrollid: int) -> str | None:
+    """The terminal whose keypad created this person, if any (``source`` ``keypad:SN``)."""
+    row = db.execute("SELECT source FROM roster_people WHERE enrollid = ?", (enrollid,)).fetchone()
+    source = row[0] if row else None
+    return source[len("keypad:") :] if source and source.startswith("keypad:") else None
 
 
 def _everywhere(db: sqlite3.Connection) -> set[str]:

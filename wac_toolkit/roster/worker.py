@@ -128,7 +128,7 @@ class SyncWorker:
 
     def _online(self, sn: str) -> bool:
         terminal = self.session.terminal(sn)
-        return terminal is not None and terminal.online
+        return terminal is not None and terminal.online and terminal.adopted
 
     async def _run(self, sn: str) -> None:
         wake = self._wakes[sn]

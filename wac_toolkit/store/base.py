@@ -33,6 +33,8 @@ class LogQuery:
     sn: str | Sequence[str] | None = None
     enrollid: int | Sequence[int] | None = None
     limit: int | None = None
+    include_pending: bool = False
+    """Also records from terminals not adopted (kept apart until adopted)."""
 
 
 class Store(Protocol):

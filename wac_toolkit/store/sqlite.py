@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import StoreError
+from ..private import create_private_file, tighten
 from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .base import LOG_COLUMNS, LogQuery
 
@@ -43,7 +44,9 @@ CREATE TABLE IF NOT EXISTS devices (
     devinfo TEXT,
     remote TEXT,
     first_seen INTEGER,
-    last_seen INTEGER
+    last_seen INTEGER,
+    state TEXT NOT NULL DEFAULT 'pending',
+    identity TEXT
 );
 CREATE TABLE IF NOT EXISTS logs (
     id INTEGER PRIMARY KEY,
@@ -59,7 +62,8 @@ CREATE TABLE IF NOT EXISTS logs (
     verifymode INTEGER,
     logindex INTEGER,
     received_at INTEGER NOT NULL,
-    has_image INTEGER NOT NULL DEFAULT 0
+    has_image INTEGER NOT NULL DEFAULT 0,
+    pending INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS logs_natural_key ON logs (
     sn, ifnull(enrollid, -1), time, ifnull(mode, -1), ifnull(inout, -1), ifnull(event, -1)
@@ -86,7 +90,16 @@ _INSERT_LOG = (
     "INSERT OR IGNORE INTO logs (sn, enrollid, name, time, time_raw, mode, inout, event, temp,"
     " verifymode, logindex, received_at, has_image) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+_INSERT_PENDING_LOG = _INSERT_LOG.replace("has_image)", "has_image, pending)").replace("?)", "?,1)")
+"""A record from a terminal not adopted (yet): kept, but left out of ``fetch_logs``."""
 _memory_ids = itertools.count()
+
+
+def _tighten(path: str) -> None:
+    """Store files an older version left readable by others become owner-only (once SQLite
+    has accepted the file as a database: a file that is not one is left as it was)."""
+    for suffix in ("", "-wal", "-shm"):
+        tighten(path + suffix)
 
 
 def micros(moment: datetime) -> int:
@@ -109,13 +122,19 @@ class SQLiteStore:
             raise ValueError(f"unknown synchronous level {synchronous!r}")
         self.path = str(path)
         self.synchronous = synchronous.upper()
+        created = True
         if self.path == ":memory:":
             self._uri = f"file:wac-memory-{next(_memory_ids)}?mode=memory&cache=shared"
         else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._uri = Path(self.path).absolute().as_uri()
+            # 600 before SQLite opens it: SQLite gives its -wal and -shm the file's mode.
+            created = create_private_file(self.path)
         self._keeper = self._connect()  # keeps a memory database alive; creates the schema
         self._keeper.executescript(SCHEMA)
+        _upgrade(self._keeper)
+        if not created:
+            _tighten(self.path)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._failing: str | None = None
         """Why writes fail right now (disk full, read-only), or None while they work."""
@@ -128,7 +147,17 @@ class SQLiteStore:
 
     # -- writes -------------------------------------------------------------------------------
 
-    async def save_device(self, info: DeviceInfo, remote: str | None, seen_at: datetime) -> None:
+    async def save_device(
+        self,
+        info: DeviceInfo,
+        remote: str | None,
+        seen_at: datetime,
+        *,
+        state: str | None = None,
+        identity: dict[str, str] | None = None,
+    ) -> None:
+        """Remember a terminal's latest ``reg``; with ``state`` also its trust state and
+        pinned identity (see :meth:`set_device_state`)."""
         devinfo = json.dumps(info.to_wire() | {"cpusn": info.cpusn}, ensure_ascii=False)
         at = micros(seen_at)
 
@@ -137,11 +166,38 @@ class SQLiteStore:
                 "INSERT INTO devices (sn, modelname, firmware, devinfo, remote, first_seen,"
                 " last_seen) VALUES (?,?,?,?,?,?,?) ON CONFLICT (sn) DO UPDATE SET"
                 " modelname=excluded.modelname, firmware=excluded.firmware,"
-                " devinfo=excluded.devinfo, remote=excluded.remote, last_seen=excluded.last_seen",
+                " devinfo=excluded.devinfo, remote=excluded.remote, last_seen=excluded.last_seen,"
+                " first_seen=coalesce(devices.first_seen, excluded.first_seen)",
                 (info.sn, info.modelname, info.firmware, devinfo, remote, at, at),
             )
+            if state is not None:
+                _set_state(db, info.sn, state, identity)
 
         await self._submit(write)
+
+    async def set_device_state(
+        self, sn: str, state: str, identity: dict[str, str] | None = None
+    ) -> None:
+        """Set a terminal's trust state (``pending``/``adopted``/``blocked``) and pinned
+        identity; a serial never seen gets a row (adopted ahead of its first connection).
+        Adopting it promotes the logs it sent while pending into the normal log."""
+
+        def write(db: sqlite3.Connection) -> None:
+            _set_state(db, sn, state, identity)
+
+        await self._submit(write)
+
+    async def forget_device(self, sn: str) -> bool:
+        """Drop a terminal: its row, what it is known to hold, and the logs it sent while
+        pending (records accepted from it while adopted stay). False if it was unknown."""
+
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute("DELETE FROM devices WHERE sn = ?", (sn,))
+            db.execute("DELETE FROM logs WHERE sn = ? AND pending = 1", (sn,))
+            db.execute("DELETE FROM credentials WHERE sn = ?", (sn,))
+            return cursor.rowcount > 0
+
+        return await self._submit(write)
 
     async def ingest_logs(
         self,
@@ -150,8 +206,12 @@ class SQLiteStore:
         *,
         logindex: int | None,
         received_at: datetime,
+        pending: bool = False,
     ) -> list[int]:
+        """Store records, dropping duplicates; ``pending`` marks them as from a terminal not
+        adopted yet (left out of ``fetch_logs`` unless asked for)."""
         at = micros(received_at)
+        insert = _INSERT_PENDING_LOG if pending else _INSERT_LOG
         rows = [
             (
                 sn, r.enrollid, r.name, r.time, r.time_raw if r.time_raw != r.time else None,
@@ -167,7 +227,7 @@ class SQLiteStore:
                 # Fast path: all new or all replayed. A partly replayed batch is redone row by row.
                 db.execute("SAVEPOINT batch")
                 before = db.total_changes
-                db.executemany(_INSERT_LOG, rows)
+                db.executemany(insert, rows)
                 changed = db.total_changes - before
                 if changed in (0, len(rows)):
                     db.execute("RELEASE batch")
@@ -177,7 +237,7 @@ class SQLiteStore:
             images = {id(row): image for row, image in photos}
             new: list[int] = []
             for position, row in enumerate(rows):
-                cursor = db.execute(_INSERT_LOG, row)
+                cursor = db.execute(insert, row)
                 if not cursor.rowcount:
                     continue
                 new.append(position)
@@ -187,17 +247,6 @@ class SQLiteStore:
                         (cursor.lastrowid, images[id(row)]),
                     )
             return new
-
-        return await self._submit(write)
-
-    async def forget_device(self, sn: str) -> bool:
-        """Drop a terminal's row and what it is known to hold (its logs stay). False if it
-        was unknown."""
-
-        def write(db: sqlite3.Connection) -> bool:
-            cursor = db.execute("DELETE FROM devices WHERE sn = ?", (sn,))
-            db.execute("DELETE FROM credentials WHERE sn = ?", (sn,))
-            return cursor.rowcount > 0
 
         return await self._submit(write)
 
@@ -245,16 +294,17 @@ class SQLiteStore:
     def devices(self) -> list[dict[str, Any]]:
         with self.reader() as db:
             rows = db.execute(
-                "SELECT sn, modelname, firmware, devinfo, remote, first_seen, last_seen"
-                " FROM devices ORDER BY last_seen DESC"
+                "SELECT sn, modelname, firmware, devinfo, remote, first_seen, last_seen, state,"
+                " identity FROM devices ORDER BY last_seen DESC"
             ).fetchall()
         return [
             {
                 "sn": sn, "modelname": model, "firmware": firmware,
                 "devinfo": json.loads(devinfo or "{}"), "remote": remote,
                 "first_seen": _from_micros(first), "last_seen": _from_micros(last),
+                "state": state, "identity": json.loads(identity) if identity else None,
             }
-            for sn, model, firmware, devinfo, remote, first, last in rows
+            for sn, model, firmware, devinfo, remote, first, last, state, identity in rows
         ]  # fmt: skip
 
     def fetch_logs(self, query: LogQuery) -> list[tuple[Any, ...]]:
@@ -264,7 +314,7 @@ class SQLiteStore:
 
     def logs_sql(self, query: LogQuery) -> tuple[str, list[Any]]:
         """The SQL and parameters ``fetch_logs`` runs (benchmarks compare against it)."""
-        where: list[str] = []
+        where: list[str] = [] if query.include_pending else ["pending = 0"]
         args: list[Any] = []
         if query.since is not None:
             where.append("time >= ?")
@@ -463,6 +513,44 @@ class SQLiteStore:
             if not future.done():
                 with contextlib.suppress(concurrent.futures.InvalidStateError):
                     future.set_exception(error)
+
+
+def _set_state(
+    db: sqlite3.Connection, sn: str, state: str, identity: dict[str, str] | None
+) -> None:
+    pinned = json.dumps(identity, sort_keys=True) if identity else None
+    db.execute(
+        "INSERT INTO devices (sn, state, identity) VALUES (?,?,?) ON CONFLICT (sn) DO UPDATE"
+        " SET state=excluded.state, identity=excluded.identity",
+        (sn, state, pinned),
+    )
+    if state == "adopted":
+        db.execute("UPDATE logs SET pending = 0 WHERE sn = ? AND pending = 1", (sn,))
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Add the trust columns to a store made before them (idempotent).
+
+    Terminals already in the store were serving before adoption existed: they are marked
+    adopted (their identity is pinned from their stored ``reg`` at the next start), so an
+    upgrade does not cut every door off the roster. Review them with ``wac terminals``.
+    """
+    devices = {row[1] for row in db.execute("PRAGMA table_info(devices)")}
+    if "state" not in devices:
+        db.execute("ALTER TABLE devices ADD COLUMN state TEXT NOT NULL DEFAULT 'pending'")
+        db.execute("UPDATE devices SET state = 'adopted'")
+        count = db.execute("SELECT count(*) FROM devices").fetchone()[0]
+        if count:
+            log.warning(
+                "store upgraded: %d terminal(s) already known are marked adopted; review them"
+                " with `wac terminals`",
+                count,
+            )
+    if "identity" not in devices:
+        db.execute("ALTER TABLE devices ADD COLUMN identity TEXT")
+    logs = {row[1] for row in db.execute("PRAGMA table_info(logs)")}
+    if "pending" not in logs:
+        db.execute("ALTER TABLE logs ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
 
 
 class _Reader:

@@ -47,6 +47,8 @@ def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Outcom
     fleet = SimulatedFleet(runtime.url, args.count, people=args.people, prefix=args.prefix)
 
     async def go() -> int:
+        # the fleet is ours: adopt its serials before they dial in (identity pinned then)
+        await runtime.session.adopt(*fleet.terminals)
         await fleet.start()
         if month is None:
             return 0
