@@ -16,6 +16,7 @@ from .const import CONF_TIME_ZONE, DOMAIN
 from .hub import WacConfigEntry, WacHub, store_path
 from .people import async_setup_people_services
 from .services import async_setup_services
+from .trust import async_setup_trust_services
 
 __all__ = [
     "CONFIG_SCHEMA",
@@ -43,6 +44,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once, whether or not an entry is loaded (rule action-setup)."""
     async_setup_services(hass)
     async_setup_people_services(hass)
+    async_setup_trust_services(hass)
     return True
 
 

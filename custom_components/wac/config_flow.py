@@ -11,6 +11,7 @@ from typing import Any
 import voluptuous as vol
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -34,6 +35,7 @@ from .const import (
     DEFAULT_PORT,
     DOMAIN,
 )
+from .hub import discovery_unique_id
 
 __all__ = ["WacConfigFlow", "WacOptionsFlow", "check_tls", "probe_bind"]
 
@@ -71,6 +73,7 @@ class WacConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one listener that terminals dial."""
 
     VERSION = 1
+    _terminal: dict[str, str]
 
     @staticmethod
     @callback
@@ -95,6 +98,51 @@ class WacConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="user", data_schema=_listen_schema(host, port), errors=errors
         )
+
+    async def async_step_integration_discovery(
+        self, discovery_info: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """A terminal the entry's listener does not trust yet (pending adoption).
+
+        Shown under *Discovered* as "New terminal MODEL SN at ADDR"; *Adopt* trusts it,
+        *Ignore* stops asking (it stays pending: no commands, no credentials, its records
+        kept apart).
+        """
+        entry_id, sn = str(discovery_info["entry_id"]), str(discovery_info["sn"])
+        await self.async_set_unique_id(discovery_unique_id(entry_id, sn))
+        self._abort_if_unique_id_configured()
+        self._terminal = {
+            "entry_id": entry_id,
+            "sn": sn,
+            "model": str(discovery_info.get("model") or "Terminal"),
+            "host": str(discovery_info.get("host") or "?"),
+        }
+        if (reason := self._not_pending()) is not None:
+            return self.async_abort(reason=reason)
+        self.context["title_placeholders"] = {k: self._terminal[k] for k in ("model", "sn", "host")}
+        return await self.async_step_adopt()
+
+    async def async_step_adopt(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        placeholders = {k: self._terminal[k] for k in ("model", "sn", "host")}
+        if user_input is None:
+            return self.async_show_form(
+                step_id="adopt", data_schema=vol.Schema({}), description_placeholders=placeholders
+            )
+        if (reason := self._not_pending()) is not None:
+            return self.async_abort(reason=reason)
+        entry: ConfigEntry = self.hass.config_entries.async_get_entry(self._terminal["entry_id"])  # type: ignore[assignment]
+        await entry.runtime_data.session.adopt(self._terminal["sn"])
+        return self.async_abort(reason="adopted", description_placeholders=placeholders)
+
+    def _not_pending(self) -> str | None:
+        """Why the terminal cannot be adopted here (any more), or None."""
+        entry = self.hass.config_entries.async_get_entry(self._terminal["entry_id"])
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            return "listener_not_loaded"
+        terminal = entry.runtime_data.session.terminal(self._terminal["sn"])
+        if terminal is None or terminal.state != "pending":
+            return "not_pending"
+        return None
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from homeassistant.exceptions import HomeAssistantError
 
-from wac_toolkit.errors import CommandTimeout, DeviceError, QueueFull, TerminalOffline, WacError
+from wac_toolkit.errors import (
+    CommandTimeout,
+    DeviceError,
+    QueueFull,
+    TerminalNotAdopted,
+    TerminalOffline,
+    WacError,
+)
 
 from .const import DOMAIN
 
@@ -20,6 +27,8 @@ def translate_error(err: WacError, sn: str, cmd: str) -> HomeAssistantError:
     placeholders = {"sn": sn, "cmd": cmd}
     if isinstance(err, TerminalOffline):
         key = "terminal_offline"
+    elif isinstance(err, TerminalNotAdopted):
+        key = "terminal_not_adopted"
     elif isinstance(err, DeviceError):
         key, placeholders["reason"] = "terminal_refused", str(err.reason)
     elif isinstance(err, CommandTimeout):

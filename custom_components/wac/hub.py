@@ -22,14 +22,22 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr, discovery_flow, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from wac_toolkit.clock import ClockSkew, ClockWatch
-from wac_toolkit.events import AccessEvent, Event, TerminalConnected, TerminalDisconnected
+from wac_toolkit.events import (
+    AccessEvent,
+    Event,
+    IdentityConflict,
+    TerminalConnected,
+    TerminalDisconnected,
+    TerminalPending,
+    TerminalStateChanged,
+)
 from wac_toolkit.protocol.event_types import door_is_open, event_type
 from wac_toolkit.protocol.models import DeviceInfo, LogRecord
 from wac_toolkit.session import Session
@@ -45,6 +53,7 @@ from .const import (
     ATTR_TERMINAL_TIME,
     ATTR_VERIFY_MODE,
     COMMAND_TIMEOUT,
+    CONF_ADOPT_NEW,
     CONF_ALLOW,
     CONF_BACKLOG_EVENTS,
     CONF_FRESH_MINUTES,
@@ -64,6 +73,8 @@ __all__ = [
     "WacHub",
     "access_attributes",
     "clock_issue_id",
+    "conflict_issue_id",
+    "discovery_unique_id",
     "owner_issue_id",
     "store_path",
 ]
@@ -100,6 +111,23 @@ def clock_issue_id(entry_id: str, sn: str) -> str:
 
 def owner_issue_id(entry_id: str, sn: str) -> str:
     return f"terminal_elsewhere_{entry_id}_{sn}"
+
+
+def conflict_issue_id(entry_id: str, sn: str) -> str:
+    return f"identity_conflict_{entry_id}_{sn}"
+
+
+def discovery_unique_id(entry_id: str, sn: str) -> str:
+    """The unique id of the "adopt?" flow of a pending terminal (and of its ignore entry)."""
+    return f"{entry_id}_{sn}"
+
+
+def host_of(remote: str | None) -> str:
+    """``192.168.1.40`` of ``192.168.1.40:51234`` (and ``::1`` of ``[::1]:5``)."""
+    if not remote:
+        return "?"
+    host = remote.rsplit(":", 1)[0] if remote.count(":") == 1 or "]" in remote else remote
+    return host.strip("[]")
 
 
 def access_attributes(record: LogRecord, tz: tzinfo) -> dict[str, Any]:
@@ -146,6 +174,7 @@ class WacHub:
             "fresh_window": 60.0 * entry.options.get(CONF_FRESH_MINUTES, DEFAULT_FRESH_MINUTES),
             "command_timeout": COMMAND_TIMEOUT,
             "path_secret": entry.options.get(CONF_PATH_SECRET) or None,
+            "adopt_new": bool(entry.options.get(CONF_ADOPT_NEW, False)),
         }
         path = store_path(hass, entry.entry_id)
         cert, key = entry.options.get(CONF_TLS_CERT), entry.options.get(CONF_TLS_KEY)
@@ -156,7 +185,10 @@ class WacHub:
         except BaseException:
             await hub.async_stop()
             raise
-        terminals = [t for t in session.terminals() if hub._owner(t.sn) is None]
+        terminals = [t for t in session.terminals() if t.adopted and hub._owner(t.sn) is None]
+        for pending in session.terminals():
+            if pending.state == "pending" and pending.info is not None:
+                hub._discovered(pending.sn, pending.info, pending.remote)
         for terminal in terminals:
             hub.states[terminal.sn] = TerminalState(terminal.sn, False, terminal.info)
             hub._register_device(terminal.sn, terminal.info)
@@ -313,6 +345,77 @@ class WacHub:
             self._on_connected(event)
         elif isinstance(event, TerminalDisconnected):
             self._on_disconnected(event)
+        elif isinstance(event, TerminalPending):
+            self._discovered(event.sn, event.info, event.remote)
+        elif isinstance(event, TerminalStateChanged):
+            self._on_state_changed(event)
+        elif isinstance(event, IdentityConflict):
+            self._on_conflict(event)
+
+    # -- trust --------------------------------------------------------------------------------
+
+    @callback
+    def _discovered(self, sn: str, info: DeviceInfo, remote: str | None) -> None:
+        """A pending terminal: offer it as a discovered device ("adopt?") in the UI."""
+        discovery_flow.async_create_flow(
+            self.hass,
+            DOMAIN,
+            context={"source": SOURCE_INTEGRATION_DISCOVERY},
+            data={
+                "entry_id": self.entry.entry_id,
+                "sn": sn,
+                "model": info.modelname or "Terminal",
+                "host": host_of(remote),
+            },
+        )
+
+    @callback
+    def _end_discovery(self, sn: str) -> None:
+        """The terminal is no longer pending: its "adopt?" flow has nothing left to ask.
+
+        Deferred to the next loop pass: when the flow itself adopted the terminal, it is
+        still running its step now and ends by itself.
+        """
+        self.hass.loop.call_soon(self._abort_discovery, sn)
+
+    @callback
+    def _abort_discovery(self, sn: str) -> None:
+        unique_id = discovery_unique_id(self.entry.entry_id, sn)
+        flows = self.hass.config_entries.flow
+        for flow in flows.async_progress_by_handler(DOMAIN, match_context={"unique_id": unique_id}):
+            flows.async_abort(flow["flow_id"])
+
+    @callback
+    def _on_state_changed(self, event: TerminalStateChanged) -> None:
+        if event.state != "pending":
+            self._end_discovery(event.sn)
+        if event.state is None and event.sn in self.states:  # forgotten by another face
+            self.states.pop(event.sn)
+            device = dr.async_get(self.hass).async_get_device(identifiers={(DOMAIN, event.sn)})
+            if device is not None:
+                dr.async_get(self.hass).async_update_device(
+                    device.id, remove_config_entry_id=self.entry.entry_id
+                )
+
+    @callback
+    def _on_conflict(self, event: IdentityConflict) -> None:
+        """Another device claimed an adopted serial with another identity: it was refused;
+        tell the user, since it is either an impostor or replaced hardware."""
+        pinned, claimed = event.pinned, event.claimed
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            conflict_issue_id(self.entry.entry_id, event.sn),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="identity_conflict",
+            translation_placeholders={
+                "sn": event.sn,
+                "host": host_of(event.remote),
+                "pinned": _identity_text(pinned),
+                "claimed": _identity_text(claimed),
+            },
+        )
 
     @callback
     def _on_connected(self, event: TerminalConnected) -> None:
@@ -418,6 +521,12 @@ class WacHub:
             translation_placeholders={"sn": sn, "offset": after.describe()},
             data={"entry_id": self.entry.entry_id, "sn": sn},
         )
+
+
+def _identity_text(identity: dict[str, str]) -> str:
+    """Model and MAC as a person compares them (the cpusn is long and says nothing more)."""
+    parts = [identity.get("modelname"), identity.get("mac")]
+    return ", ".join(p for p in parts if p) or "nothing"
 
 
 def _open(path: Path, options: dict[str, Any], cert: str | None, key: str | None) -> Session:

@@ -88,7 +88,7 @@ def async_setup_people_services(hass: HomeAssistant) -> None:
     async def add_person(call: ServiceCall) -> ServiceResponse:
         data = call.data
         devices = device_targets(hass, data.get(ATTR_DEVICE_ID, []))
-        hub = _hub(hass, data.get(ATTR_CONFIG_ENTRY_ID), {e.entry_id for e, _ in devices})
+        hub = hub_for(hass, data.get(ATTR_CONFIG_ENTRY_ID), {e.entry_id for e, _ in devices})
         targets = [*data.get(ATTR_TERMINALS, []), *(sn for _, sn in devices)] or [ALL]
         await _check_groups(hass, hub.session.roster, targets)
         enrollid = data[ATTR_ENROLLID]
@@ -109,7 +109,7 @@ def async_setup_people_services(hass: HomeAssistant) -> None:
 
     async def remove_person(call: ServiceCall) -> ServiceResponse:
         enrollid = call.data[ATTR_ENROLLID]
-        hub = _hub(hass, call.data.get(ATTR_CONFIG_ENTRY_ID), set())
+        hub = hub_for(hass, call.data.get(ATTR_CONFIG_ENTRY_ID), set())
         removed = await _change(hub, enrollid, hub.session.roster.remove_person(enrollid))
         if not removed:
             raise ServiceValidationError(
@@ -129,7 +129,7 @@ def async_setup_people_services(hass: HomeAssistant) -> None:
         )
 
 
-def _hub(hass: HomeAssistant, entry_id: str | None, of_devices: set[str]) -> WacHub:
+def hub_for(hass: HomeAssistant, entry_id: str | None, of_devices: set[str]) -> WacHub:
     """The entry to change: the one named, else the targeted devices', else the only one."""
     loaded: dict[str, WacConfigEntry] = {
         e.entry_id: e

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.wac.const import CONF_BACKLOG_EVENTS, EVENT_ACCESS, EVENT_BACKLOG
+from wac_toolkit import VirtualTerminal
 
 from .conftest import make_entry, until
 
@@ -59,11 +60,11 @@ async def test_per_record_backlog_events_as_an_option(hass: HomeAssistant):
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     hub = entry.runtime_data
-    from wac_toolkit import VirtualTerminal
-
+    await hub.session.adopt("VT00001")
     access = async_capture_events(hass, EVENT_ACCESS)
     summaries = async_capture_events(hass, EVENT_BACKLOG)
-    async with VirtualTerminal(hub.session.url, "VT00001", batch_size=100) as vt:
+    vt = VirtualTerminal(hub.session.url, "VT00001", batch_size=100, clock=hub.session.now_local)
+    async with vt:
         flush_outage(vt, hub)
         await vt.wait_flushed()
         await until(hass, lambda: summaries)

@@ -181,6 +181,7 @@ async def test_path_secret_keeps_out_terminals_without_it(hass: HomeAssistant, e
     await hass.async_block_till_done()
     hub = entry.runtime_data
     assert hub.session.url.endswith("/door-7f3a")
+    await hub.session.adopt("VT00001")
     with pytest.raises(Exception, match="403"):  # the handshake is refused: HTTP 403
         await VirtualTerminal(hub.session.url.replace("door-7f3a", "pub/chat"), "VT00009").connect()
     async with VirtualTerminal(hub.session.url, "VT00001"):
@@ -218,6 +219,7 @@ async def test_tls_certificate_serves_wss(
     assert hub.session.url.startswith("wss://127.0.0.1:")
     # (a client that does not trust it is refused by TLS itself: tests/reliability/test_access)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the terminal now trusts our certificate
+    await hub.session.adopt("VT00001")
     async with VirtualTerminal(hub.session.url, "VT00001"):
         await until(hass, lambda: "VT00001" in hub.states and hub.states["VT00001"].online)
 

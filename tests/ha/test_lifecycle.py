@@ -45,7 +45,12 @@ async def test_deleted_device_does_not_come_back_on_reload(
     assert [t.sn for t in hub.session.terminals()] == []
     assert hass.states.get("event.ai806_vt00001_access") is None
 
-    vt.start()  # it connects again: a device again, its old records still stored
+    vt.start()  # it connects again: pending, offered for adoption like a new terminal
+    await until(hass, lambda: _offers(hass))
+    assert device(hass, "VT00001") is None
+    (offer,) = _offers(hass)
+    result = await hass.config_entries.flow.async_configure(offer["flow_id"], {})
+    assert result["reason"] == "adopted"  # adopted again: a device again, its records kept
     await until(hass, lambda: "VT00001" in hub.states and hub.states["VT00001"].online)
     assert device(hass, "VT00001") is not None
     assert [r.name for r in hub.session.latest_records("VT00001")] == ["Alice"]
@@ -81,3 +86,7 @@ def _entities(hass: HomeAssistant, sn: str):
     from homeassistant.helpers import entity_registry as er
 
     return er.async_entries_for_device(er.async_get(hass), device(hass, sn).id)
+
+
+def _offers(hass: HomeAssistant) -> list:
+    return hass.config_entries.flow.async_progress_by_handler(DOMAIN)
