@@ -6,8 +6,9 @@ Home Assistant venv (``.venv-ha``, Python 3.13, HA 2025.4.4). It:
 1. starts ``hass`` on a temporary config directory with ``custom_components/wac`` copied in;
 2. onboards the owner through the REST API and takes an access token;
 3. creates the wac entry through the config-flow API (the same calls the UI makes);
-4. dials virtual terminals at it, and checks devices, states, events (websocket
-   ``subscribe_events``) and actions (``?return_response``, errors through the websocket);
+4. dials virtual terminals at it, adopts them through their discovery flows, and checks
+   devices, states, events (websocket ``subscribe_events``) and actions
+   (``?return_response``, errors through the websocket);
 5. removes the entry and checks that its port is released, then stops ``hass`` and checks
    the log holds no error from the integration.
 
@@ -272,6 +273,18 @@ async def test_home_assistant_end_to_end(hass: Hass, websocket: ClientConnection
     for vt in (front, back):
         vt.start()
         await vt.wait_registered(30)
+
+    # adoption: each new terminal waits under "Discovered"; adopt both through the flow API
+    async def offers() -> list[dict[str, Any]]:
+        listed = (await ws.result({"type": "config_entries/flow/progress"}))["result"]
+        found = [f for f in listed if f["handler"] == "wac"]
+        return found if len(found) == 2 else []
+
+    for offer in await until(offers):
+        assert offer["context"]["source"] == "integration_discovery"
+        assert offer["context"]["title_placeholders"]["host"] == "127.0.0.1"
+        done = await hass.call("POST", f"/api/config/config_entries/flow/{offer['flow_id']}", {})
+        assert done["type"] == "abort" and done["reason"] == "adopted", done
 
     # devices
     async def devices() -> dict[str, dict[str, Any]]:
