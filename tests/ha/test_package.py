@@ -69,3 +69,16 @@ def test_only_the_public_api_of_the_toolkit():
             "_rows(",
         ):
             assert internal not in code, f"{path.name} uses {internal!r}"
+
+
+def test_one_version_everywhere():
+    """RELEASING.md step 2: the manifest installs exactly the toolkit version it was built with."""
+    import tomllib
+
+    import wac_toolkit
+
+    manifest = load("manifest.json")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    version = project["version"]
+    assert manifest["version"] == wac_toolkit.__version__ == version
+    assert manifest["requirements"] == [f"wac-toolkit=={version}"]
