@@ -30,6 +30,7 @@ from .const import (
     CONF_TIME_ZONE,
     CONF_TLS_CERT,
     CONF_TLS_KEY,
+    CONF_UNBLOCK,
     DEFAULT_FRESH_MINUTES,
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -199,6 +200,9 @@ class WacOptionsFlow(OptionsFlow):
                 if problem is not None:
                     errors[CONF_TLS_CERT], placeholders["error"] = "tls_files", problem
             if not errors:
+                if unblock := user_input.get(CONF_UNBLOCK):
+                    # not an option: the terminals' state lives in the store
+                    await self.config_entry.runtime_data.session.forget(*unblock)
                 allow = sorted({sn.strip() for sn in user_input.get(CONF_ALLOW, []) if sn.strip()})
                 data: dict[str, Any] = {
                     CONF_ALLOW: allow,
@@ -216,8 +220,15 @@ class WacOptionsFlow(OptionsFlow):
                         data[name] = value
                 return self.async_create_entry(data=data)
             options = {**options, **user_input}
+        blocked = self._blocked()
+        unblock: dict[Any, Any] = {}
+        if blocked:
+            unblock[vol.Optional(CONF_UNBLOCK, default=[])] = selector.SelectSelector(
+                selector.SelectSelectorConfig(options=blocked, multiple=True)
+            )
         schema = vol.Schema(
             {
+                **unblock,
                 vol.Optional(CONF_ALLOW, default=options.get(CONF_ALLOW, [])): (
                     selector.TextSelector(selector.TextSelectorConfig(multiple=True))
                 ),
@@ -262,6 +273,13 @@ class WacOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    def _blocked(self) -> list[str]:
+        """Serial numbers the entry's listener refuses (blocked), while it runs."""
+        if self.config_entry.state is not ConfigEntryState.LOADED:
+            return []
+        terminals = self.config_entry.runtime_data.session.terminals()
+        return sorted(t.sn for t in terminals if t.state == "blocked")
 
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,128}")

@@ -31,6 +31,7 @@ __all__ = [
     "CONF_PATH_SECRET",
     "CONF_TLS_CERT",
     "CONF_TLS_KEY",
+    "CONF_UNBLOCK",
     "EVENT_BACKLOG",
     "EVENT_TYPES",
     "COMMAND_TIMEOUT",
@@ -57,6 +58,8 @@ CONF_TLS_CERT: Final = "tls_certificate"
 CONF_TLS_KEY: Final = "tls_key"
 CONF_PATH_SECRET: Final = "path_secret"
 """Options: only WebSocket paths containing this word are accepted (``ws://ip:port/SECRET``)."""
+CONF_UNBLOCK: Final = "unblock"
+"""Options form only (not stored): blocked terminals to forget, so they can be adopted again."""
 CONF_ADOPT_NEW: Final = "adopt_new"
 """Options: adopt every new terminal at once (a lab); otherwise each waits for an operator."""
 

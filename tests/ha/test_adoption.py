@@ -12,7 +12,7 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.wac.const import CONF_ADOPT_NEW, DOMAIN
+from custom_components.wac.const import CONF_ADOPT_NEW, CONF_UNBLOCK, DOMAIN
 from custom_components.wac.hub import conflict_issue_id
 from wac_toolkit import VirtualTerminal
 from wac_toolkit.errors import DeviceError, TerminalNotAdopted
@@ -147,3 +147,22 @@ async def test_adopt_new_option_adopts_at_once(hass: HomeAssistant):
         await until(hass, lambda: device(hass, "LAB00001") is not None)
     assert offers(hass) == []
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_unblock_in_the_options(hass: HomeAssistant, entry, hub, terminal):
+    vt = await terminal("VT00001")
+    await hub.session.block("VT00002", "VT00001")
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    (field,) = [k for k in result["data_schema"].schema if str(k) == CONF_UNBLOCK]
+    assert result["data_schema"].schema[field].config["options"] == ["VT00001", "VT00002"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UNBLOCK: ["VT00001"], "allow": [], "fresh_minutes": 5}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert CONF_UNBLOCK not in entry.options
+    await hass.async_block_till_done()
+    hub = entry.runtime_data  # reloaded
+    assert hub.session.terminal("VT00002").state == "blocked"
+    await until(hass, lambda: offers(hass))  # VT00001 is back, as a new terminal
+    assert offers(hass)[0]["context"]["title_placeholders"]["sn"] == "VT00001"
+    assert vt.registrations >= 1

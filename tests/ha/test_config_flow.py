@@ -23,6 +23,7 @@ from custom_components.wac.const import (
     CONF_TIME_ZONE,
     CONF_TLS_CERT,
     CONF_TLS_KEY,
+    CONF_UNBLOCK,
     DEFAULT_HOST,
     DEFAULT_PORT,
     DOMAIN,
@@ -171,7 +172,8 @@ async def test_every_option_is_explained(hass: HomeAssistant, entry, hub):
         (Path(__file__).parents[2] / "custom_components/wac/strings.json").read_text()
     )
     step = strings["options"]["step"]["init"]
-    assert fields == set(step["data"]) == set(step["data_description"])
+    assert fields <= set(step["data"]) == set(step["data_description"])
+    assert set(step["data"]) - fields == {CONF_UNBLOCK}  # shown while terminals are blocked
     assert {CONF_TLS_CERT, CONF_TLS_KEY, CONF_PATH_SECRET, CONF_ALLOW, CONF_ADOPT_NEW} <= fields
 
 
