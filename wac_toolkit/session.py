@@ -22,14 +22,12 @@ from .errors import FrameError, StoreError, TerminalNotAdopted, WacError
 from .events import (
     AccessEvent,
     Event,
-    IdentityConflict,
     TerminalConnected,
     TerminalDisconnected,
     TerminalPending,
-    TerminalStateChanged,
     UserPushed,
 )
-from .net.gateway import CLOSE_REFUSED, Gateway
+from .net.gateway import Gateway
 from .net.peer import Peer
 from .protocol.handlers import ack, fail, parse_sendlog, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
@@ -39,6 +37,7 @@ from .roster import Roster
 from .session_commands import SessionCommands
 from .store.base import LogQuery
 from .store.sqlite import SQLiteStore
+from .trust import SessionTrust
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +72,7 @@ def resolve_tz(tz: str | tzinfo | None) -> tzinfo:
     return tz
 
 
-class Session(SessionCommands):
+class Session(SessionCommands, SessionTrust):
     """The toolkit's one entry point.
 
     Args:
@@ -211,63 +210,6 @@ class Session(SessionCommands):
 
     def terminal(self, sn: str) -> Terminal | None:
         return self.registry.get(sn)
-
-    # -- trust --------------------------------------------------------------------------------
-
-    async def adopt(self, *sns: str) -> list[Terminal]:
-        """Trust these terminals: they get the roster and commands, and their identity (cpusn,
-        MAC, model of their latest ``reg``) is pinned. A serial never seen may be adopted
-        ahead of its first connection; its identity is then pinned when it connects."""
-        return [await self._set_state(sn, TerminalState.ADOPTED) for sn in _serials(sns)]
-
-    async def block(self, *sns: str) -> list[Terminal]:
-        """Refuse these terminals at ``reg`` from now on (a live connection is closed)."""
-        return [await self._set_state(sn, TerminalState.BLOCKED) for sn in _serials(sns)]
-
-    async def forget(self, *sns: str) -> list[str]:
-        """Drop these terminals from the store and the registry (logs they sent while pending
-        go too); one that connects again comes back as pending. Returns the serials known."""
-        forgotten = []
-        for sn in _serials(sns):
-            stored = await self.store.forget_device(sn)
-            if self.registry.drop(sn) is None and not stored:
-                continue
-            forgotten.append(sn)
-            self._announced.discard(sn)
-            await self._close(sn, "terminal forgotten")
-            await self._unplan(sn)
-            self.publish(TerminalStateChanged(sn, None))
-        return forgotten
-
-    async def _set_state(self, sn: str, state: TerminalState) -> Terminal:
-        now = datetime.now(UTC)
-        terminal, before = self.registry.set_state(sn, state, now, dry_run=True)
-        await self.store.set_device_state(sn, str(state), terminal.identity)
-        self.registry.put(terminal)
-        if before == state:
-            return terminal
-        log.info("terminal %s is now %s", sn, state)
-        self.publish(TerminalStateChanged(sn, str(state)))
-        if state == TerminalState.ADOPTED and terminal.online and terminal.info is not None:
-            self._announced.add(sn)  # the roster and other faces take it on from here
-            self.publish(TerminalConnected(sn, terminal.info, terminal.remote))
-        elif state == TerminalState.BLOCKED:
-            await self._close(sn, "terminal blocked")
-            await self._unplan(sn)
-        return terminal
-
-    async def _unplan(self, sn: str) -> None:
-        """Drop the roster steps queued for a terminal no longer adopted."""
-        if self.roster.supported:
-            try:
-                await self.roster.sync(sn)
-            except WacError as exc:
-                log.warning("roster steps of %s not dropped: %s", sn, exc)
-
-    async def _close(self, sn: str, reason: str) -> None:
-        peer = self.gateway.peers.get(sn)
-        if peer is not None and not peer.closed:
-            await peer.close(CLOSE_REFUSED, reason)
 
     def now_local(self) -> datetime:
         """The terminals' wall time now (naive), as ``cloudtime`` carries it."""
@@ -457,26 +399,10 @@ class Session(SessionCommands):
             log.warning("refused terminal %s from %s: not in the allow-list", info.sn, peer.remote)
             return fail("reg", "terminal not allowed")
         now = datetime.now(UTC)
-        admission = self.registry.admit(info, peer.remote, now, adopt_new=self.adopt_new)
-        if admission.reason is not None:
-            return self._refuse(peer, info, admission.reason, admission)
-        terminal = admission.terminal
-        assert terminal is not None
+        terminal = await self._admit(peer, info, now)
+        if isinstance(terminal, str):
+            return fail("reg", terminal)
         peer.sn = info.sn
-        for gone in admission.evicted:
-            log.info(
-                "forgot pending terminal %s: more than %d pending", gone, self.registry.max_pending
-            )
-            await self._close(gone, "terminal forgotten")
-            try:
-                await self.store.forget_device(gone)
-            except StoreError as exc:
-                log.error("cannot forget terminal %s: %s", gone, exc)
-        if admission.new and terminal.state == TerminalState.PENDING:
-            log.warning(
-                "new terminal %s from %s is pending adoption (wac terminals adopt %s)",
-                info.sn, peer.remote, info.sn,
-            )  # fmt: skip
         try:
             await self.store.save_device(
                 info, peer.remote, now, state=str(terminal.state), identity=terminal.identity
@@ -484,22 +410,6 @@ class Session(SessionCommands):
         except StoreError as exc:
             log.error("cannot record terminal %s: %s", info.sn, exc)
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
-
-    def _refuse(self, peer: Peer, info: DeviceInfo, reason: str, admission: Any) -> dict[str, Any]:
-        if admission.conflict is not None:
-            pinned, claimed = admission.conflict
-            if admission.first_conflict:
-                log.warning(
-                    "refused a connection claiming adopted terminal %s from %s: identity"
-                    " %s does not match the pinned %s",
-                    info.sn, peer.remote, claimed, pinned,
-                )  # fmt: skip
-                self.publish(IdentityConflict(info.sn, pinned, claimed, peer.remote))
-            else:
-                log.debug("refused %s from %s again: identity mismatch", info.sn, peer.remote)
-        else:
-            log.info("refused terminal %s from %s: %s", info.sn, peer.remote, reason)
-        return fail("reg", reason)
 
     def on_online(self, peer: Peer, frame: dict[str, Any]) -> None:
         terminal = self.registry.get(peer.sn or "")
@@ -611,15 +521,6 @@ def _device_info(row: dict[str, Any]) -> DeviceInfo | None:
         return DeviceInfo.from_reg({"sn": row["sn"], "cpusn": cpusn, "devinfo": devinfo})
     except WacError:
         return None
-
-
-def _serials(sns: Iterable[str]) -> list[str]:
-    out = []
-    for sn in sns:
-        if not bounds.valid_sn(sn):
-            raise ValueError(f"not a serial number: {str(sn)[:70]!r}")
-        out.append(sn)
-    return out
 
 
 def _as_datetime(value: datetime | str | None) -> datetime | None:
