@@ -19,6 +19,7 @@ from .net import Quirks, VirtualTerminal, run_fleet
 from .protocol import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .protocol.catalogue import DoorMode, LockMode
 from .protocol.results import UserSlot
+from .quarantine import Quarantined
 from .session import AccessDecision, Session, Terminal
 from .sync import SessionSync
 
@@ -39,6 +40,7 @@ __all__ = [
     "LockMode",
     "LogRecord",
     "PagingError",
+    "Quarantined",
     "QueueFull",
     "Quirks",
     "Session",

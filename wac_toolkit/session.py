@@ -21,9 +21,10 @@ from .errors import FrameError, StoreError, WacError
 from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
 from .net.gateway import Gateway
 from .net.peer import Peer
-from .protocol.handlers import ack, fail, parse_sendlog, reg_reply, sendlog_reply, senduser_reply
+from .protocol.handlers import ack, fail, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .protocol.values import format_time, is_canonical_time
+from .quarantine import Quarantined, Unreadable, raw_text, split_sendlog
 from .roster import Roster
 from .session_commands import SessionCommands
 from .store.base import LogQuery
@@ -231,6 +232,15 @@ class Session(SessionCommands):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, lambda: self.logs(*args, **kwargs))
 
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[Quarantined]:
+        """What terminals sent that could not be read (newest first); the frames that carried
+        them were acknowledged once the readable part was stored (:mod:`.quarantine`)."""
+        return [Quarantined(**row) for row in self.store.quarantined(sn, limit)]
+
+    def quarantine_count(self) -> int:
+        """How many items are in quarantine (a number for dashboards and diagnostics)."""
+        return int(self.store.quarantine_count())
+
     # -- events -------------------------------------------------------------------------------
 
     def subscribe(self, callback: Callable[[Event], Any], *kinds: type) -> Callable[[], None]:
@@ -395,15 +405,14 @@ class Session(SessionCommands):
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
 
     async def _on_sendlog(self, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
+        batch = split_sendlog(frame)
         try:
-            batch = parse_sendlog(frame)
-        except FrameError as exc:
-            log.warning("terminal %s sent an invalid sendlog: %s", peer.sn, exc)
-            return fail("sendlog")
-        try:
-            await self.ingest(
-                peer.sn or "", batch.records, logindex=batch.logindex, source="sendlog"
-            )
+            if batch.records:
+                await self.ingest(
+                    peer.sn or "", batch.records, logindex=batch.logindex, source="sendlog"
+                )
+            if batch.unreadable:
+                await self._quarantine(peer, "sendlog", batch.unreadable)
         except StoreError:
             return fail("sendlog", "store unavailable")
         decision = self._decide(peer, "sendlog", frame) if self.access_policy else None
@@ -418,14 +427,35 @@ class Session(SessionCommands):
         try:
             credential = UserCredential.from_wire(frame)
         except FrameError as exc:
-            log.warning("terminal %s sent an invalid senduser: %s", peer.sn, exc)
-            return fail("senduser")
+            # A photo-only sync after cleanlog comes without backupnum; refusing it would make
+            # the terminal re-send it for ever. Keep it for an operator and acknowledge.
+            item = Unreadable(f"senduser: {exc}", raw_text(frame))
+            try:
+                await self._quarantine(peer, "senduser", (item,))
+            except StoreError:
+                return fail("senduser", "store unavailable")
+            return senduser_reply(frame, self.now_local())
         try:
             await self.store.save_credential(peer.sn or "", credential)
         except StoreError:
             return fail("senduser", "store unavailable")
         self.publish(UserPushed(peer.sn or "", credential))
         return senduser_reply(frame, self.now_local())
+
+    async def _quarantine(self, peer: Peer, cmd: str, items: Iterable[Unreadable]) -> None:
+        """Keep unreadable items durably, then log once per kind and window per connection."""
+        items = tuple(items)
+        new = await self.store.quarantine_frame(
+            peer.sn or "", cmd, [(i.reason, i.raw) for i in items], datetime.now(UTC)
+        )
+        now = asyncio.get_running_loop().time()
+        text = (
+            f"{len(items)} unreadable item(s) in {cmd} quarantined ({new} new; first:"
+            f" {items[0].reason}); the frame is acknowledged"
+        )
+        line = peer.machine.note(f"quarantine {cmd}", text, now)
+        if line:
+            log.warning("terminal %s: %s", peer.sn, line)
 
     def _decide(self, peer: Peer, cmd: str, frame: dict[str, Any]) -> AccessDecision:
         assert self.access_policy is not None

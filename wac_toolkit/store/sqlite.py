@@ -80,6 +80,15 @@ CREATE TABLE IF NOT EXISTS credentials (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (sn, enrollid, backupnum)
 );
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY,
+    sn TEXT NOT NULL,
+    cmd TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS quarantine_once ON quarantine (sn, cmd, raw);
 """
 
 _INSERT_LOG = (
@@ -225,6 +234,29 @@ class SQLiteStore:
 
         await self._submit(write)
 
+    async def quarantine_frame(
+        self,
+        sn: str,
+        cmd: str,
+        items: Sequence[tuple[str, str]],
+        received_at: datetime | None = None,
+    ) -> int:
+        """Keep unreadable items (``(reason, raw)`` pairs) a terminal sent; returns how many
+        were new (a re-sent batch quarantines nothing twice)."""
+        at = micros(received_at or datetime.now(UTC))
+        rows = [(sn, cmd, reason, raw, at) for reason, raw in items]
+
+        def write(db: sqlite3.Connection) -> int:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO quarantine (sn, cmd, reason, raw, received_at)"
+                " VALUES (?,?,?,?,?)",
+                rows,
+            )
+            return db.total_changes - before
+
+        return await self._submit(write)
+
     async def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` inside the writer's next transaction (for store extensions)."""
         return await self._submit(fn)
@@ -317,6 +349,28 @@ class SQLiteStore:
             )
             for enrollid, name, time, time_raw, mode, inout, event in reversed(rows)
         ]
+
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Quarantined items, newest first (``id, sn, cmd, reason, raw, received_at``)."""
+        sql = "SELECT id, sn, cmd, reason, raw, received_at FROM quarantine"
+        args: list[Any] = []
+        if sn is not None:
+            sql += " WHERE sn = ?"
+            args.append(sn)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self.reader() as db:
+            rows = db.execute(sql, args).fetchall()
+        return [
+            {"id": id_, "sn": sn_, "cmd": cmd, "reason": reason, "raw": raw,
+             "received_at": _from_micros(at)}
+            for id_, sn_, cmd, reason, raw, at in rows
+        ]  # fmt: skip
+
+    def quarantine_count(self) -> int:
+        with self.reader() as db:
+            return int(db.execute("SELECT count(*) FROM quarantine").fetchone()[0])
 
     def log_image(self, log_id: int) -> bytes | None:
         with self.reader() as db:
