@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .access import on_sendpin, on_sendqrcode
+from .bus import EventBus
 from .errors import FrameError, StoreError, WacError
 from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
 from .net.gateway import Gateway
@@ -137,9 +138,10 @@ class Session(SessionCommands):
             **gateway_options,
         )
         self._terminals: dict[str, Terminal] = {}
-        self._subscribers: list[tuple[Callable[[Event], Any], tuple[type, ...]]] = []
-        self._access_subscribers = 0
-        """Subscribers that take AccessEvents; with none, ingest builds no event per record."""
+        self.bus = EventBus()
+        """Subscribers and delivery on the loop (:mod:`wac_toolkit.bus`)."""
+        self._writes: set[asyncio.Task[Any]] = set()
+        """Store writes whose events are still to be published; awaited by :meth:`stop`."""
         self._started = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.roster = Roster(self)
@@ -152,6 +154,7 @@ class Session(SessionCommands):
         if self._started:
             return self
         self.loop = asyncio.get_running_loop()
+        self.bus.attach(self.loop)
         for row in await self.loop.run_in_executor(None, self.store.devices):
             info = _device_info(row)
             self._terminals[row["sn"]] = Terminal(
@@ -173,6 +176,9 @@ class Session(SessionCommands):
         if self._started:
             await self.gateway.stop()
             self._started = False
+        if self._writes:
+            await asyncio.wait(list(self._writes))
+        await self.bus.close()
         if self._owns_store:
             await asyncio.get_running_loop().run_in_executor(None, self.store.close)
 
@@ -245,22 +251,13 @@ class Session(SessionCommands):
 
     def subscribe(self, callback: Callable[[Event], Any], *kinds: type) -> Callable[[], None]:
         """Call ``callback(event)`` on the session's loop for every event (or only for events
-        of the given ``kinds``); returns unsubscribe.
+        of the given ``kinds``); returns unsubscribe. Safe to call from any thread.
 
-        Callbacks must not block. A coroutine function is scheduled as a task. Name the kinds
-        when you do not need every access record: the ingest path then does less per record.
+        Callbacks must not block. A coroutine function is scheduled as a task the session
+        owns. Name the kinds when you do not need every access record: the ingest path then
+        does less per record. Events come after the terminal got its reply.
         """
-        entry = (callback, kinds)
-        self._subscribers.append(entry)
-        takes_access = not kinds or AccessEvent in kinds
-        self._access_subscribers += takes_access
-
-        def unsubscribe() -> None:
-            if entry in self._subscribers:
-                self._subscribers.remove(entry)
-                self._access_subscribers -= takes_access
-
-        return unsubscribe
+        return self.bus.subscribe(callback, *kinds)
 
     async def events(self, maxsize: int = 10_000) -> AsyncIterator[Event]:
         """``async for event in session.events()``; the oldest events drop if you fall behind."""
@@ -279,15 +276,8 @@ class Session(SessionCommands):
             unsubscribe()
 
     def publish(self, event: Event) -> None:
-        for callback, kinds in list(self._subscribers):
-            if kinds and not isinstance(event, kinds):
-                continue
-            try:
-                result = callback(event)
-                if result is not None and asyncio.iscoroutine(result):  # once per record: cheap
-                    asyncio.ensure_future(result)
-            except Exception:
-                log.exception("event subscriber %r failed", callback)
+        """Queue ``event`` for every subscriber (delivered on the loop, after this step)."""
+        self.bus.publish(event)
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -342,19 +332,51 @@ class Session(SessionCommands):
     async def ingest(
         self, sn: str, records: Iterable[LogRecord], *, logindex: int | None, source: str
     ) -> int:
-        """Store records from ``sn`` and publish an :class:`AccessEvent` for each new one."""
+        """Store records from ``sn`` and publish an :class:`AccessEvent` for each new one.
+
+        The events follow what the store committed: a caller cancelled while the write is
+        under way (its connection dropped) does not lose them, and the terminal's re-send
+        is deduplicated, so this is the only chance to publish them.
+        """
         records = tuple(records)
         received_at = datetime.now(UTC)
-        new = await self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at)
-        if new and self._access_subscribers:
-            # Canonical times compare as text: no datetime per record on the ingest path.
-            fresh_after = format_time(self.now_local() - self.fresh_window)
-            for position in new:
-                record = records[position]
-                text = record.time
-                backlog = source != "sendlog" or text < fresh_after or not is_canonical_time(text)
-                self.publish(AccessEvent(sn, record, received_at, backlog, source))
+        new: list[int] = await self._committed(
+            self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at),
+            lambda new: self._publish_access(sn, records, new, received_at, source),
+        )
         return len(new)
+
+    def _publish_access(
+        self,
+        sn: str,
+        records: tuple[LogRecord, ...],
+        new: list[int],
+        received_at: datetime,
+        source: str,
+    ) -> None:
+        if not new or not self.bus.access_subscribers:
+            return
+        # Canonical times compare as text: no datetime per record on the ingest path.
+        fresh_after = format_time(self.now_local() - self.fresh_window)
+        for position in new:
+            record = records[position]
+            text = record.time
+            backlog = source != "sendlog" or text < fresh_after or not is_canonical_time(text)
+            self.publish(AccessEvent(sn, record, received_at, backlog, source))
+
+    async def _committed(self, write: Any, then: Callable[[Any], None]) -> Any:
+        """Await a store write and call ``then(result)`` once it committed, even if the
+        caller is cancelled meanwhile (the write is a task the session owns)."""
+        task = asyncio.ensure_future(write)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        try:
+            result = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(lambda t: _after_commit(t, then))
+            raise
+        then(result)
+        return result
 
     # -- GatewayHandler -----------------------------------------------------------------------
 
@@ -436,10 +458,12 @@ class Session(SessionCommands):
                 return fail("senduser", "store unavailable")
             return senduser_reply(frame, self.now_local())
         try:
-            await self.store.save_credential(peer.sn or "", credential)
+            await self._committed(
+                self.store.save_credential(peer.sn or "", credential),
+                lambda _: self.publish(UserPushed(peer.sn or "", credential)),
+            )
         except StoreError:
             return fail("senduser", "store unavailable")
-        self.publish(UserPushed(peer.sn or "", credential))
         return senduser_reply(frame, self.now_local())
 
     async def _quarantine(self, peer: Peer, cmd: str, items: Iterable[Unreadable]) -> None:
@@ -472,6 +496,16 @@ class Session(SessionCommands):
         "sendqrcode": on_sendqrcode,
         "sendpin": on_sendpin,
     }
+
+
+def _after_commit(task: asyncio.Task[Any], then: Callable[[Any], None]) -> None:
+    """Publish for a write whose caller was cancelled, once the write committed."""
+    if task.cancelled() or task.exception() is not None:
+        return
+    try:
+        then(task.result())
+    except Exception:
+        log.exception("publishing after a commit failed")
 
 
 def _device_info(row: dict[str, Any]) -> DeviceInfo | None:

@@ -128,9 +128,11 @@ class SQLiteStore:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._failing: str | None = None
         """Why writes fail right now (disk full, read-only), or None while they work."""
+        self._closed = False
+        self._closing = threading.Lock()
+        """Makes "not closed, so queue the write" atomic with :meth:`close`."""
         self._writer = threading.Thread(target=self._write_loop, name="wac-store", daemon=True)
         self._writer.start()
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"<SQLiteStore {self.path}>"
@@ -384,12 +386,27 @@ class SQLiteStore:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(None)
+        """Finish the writes queued so far; any write submitted meanwhile fails with
+        :class:`StoreError` (its caller never waits for ever)."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
         self._writer.join(timeout=30)
+        self._fail_queued()
         self._keeper.close()
+
+    def _fail_queued(self) -> None:
+        error = StoreError("store is closed")
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None and not job[1].done():
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    job[1].set_exception(error)
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -408,10 +425,11 @@ class SQLiteStore:
         return db
 
     async def _submit(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        if self._closed:
-            raise StoreError("store is closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((fn, future))
+        with self._closing:
+            if self._closed:
+                raise StoreError("store is closed")
+            self._queue.put((fn, future))
         return await asyncio.wrap_future(future)
 
     def _write_loop(self) -> None:
@@ -425,7 +443,7 @@ class SQLiteStore:
                 except queue.Empty:
                     break
                 jobs.append(job)
-            stop = jobs[-1] is None
+            stop = jobs[-1] is None  # close() queues None last: nothing is queued after it
             batch = [j for j in jobs if j is not None]
             if batch:
                 try:
