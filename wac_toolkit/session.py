@@ -201,7 +201,9 @@ class Session(SessionCommands):
 
     def terminals(self) -> list[Terminal]:
         """Every known terminal: online ones first, then by serial number."""
-        return sorted(self._terminals.values(), key=lambda t: (not t.online, t.sn))
+        # A copy first: other threads (SessionSync, widgets) call this while the loop changes
+        # the dict, and dict.copy() is atomic where iterating is not.
+        return sorted(self._terminals.copy().values(), key=lambda t: (not t.online, t.sn))
 
     def terminal(self, sn: str) -> Terminal | None:
         return self._terminals.get(sn)
@@ -309,7 +311,12 @@ class Session(SessionCommands):
         record: str | int | None,
         admin: int = 0,
     ) -> dict[str, Any]:
-        """Create or update one credential slot of a user on a terminal (``setuserinfo``)."""
+        """Create or update one credential slot of a user on a terminal (``setuserinfo``).
+
+        Like the generated command methods, the stored copy of the terminal's credentials is
+        updated after the terminal accepted; if the store cannot write, that is logged and the
+        terminal's answer is still returned (the terminal did it).
+        """
         credential = UserCredential(
             enrollid=int(enrollid),
             backupnum=BackupNum(int(backupnum)),
@@ -317,16 +324,16 @@ class Session(SessionCommands):
             name=name,
             admin=int(admin),
         )
-        reply = await self.command(sn, "setuserinfo", credential.to_wire())
-        await self.store.save_credential(sn, credential)
+        reply: dict[str, Any] = await self._terminal_request(
+            sn, "setuserinfo", credential.to_wire()
+        )
         return reply
 
     async def delete_user(self, sn: str, enrollid: int, backupnum: int = 13) -> dict[str, Any]:
         """Delete a credential slot (``backupnum`` 13, the default, deletes the whole user)."""
-        reply = await self.command(
+        reply: dict[str, Any] = await self._terminal_request(
             sn, "deleteuser", {"enrollid": int(enrollid), "backupnum": int(backupnum)}
         )
-        await self.store.delete_credential(sn, int(enrollid), int(backupnum))
         return reply
 
     async def ingest(

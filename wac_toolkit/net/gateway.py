@@ -119,6 +119,8 @@ class Gateway:
         self.peers: dict[str, Peer] = {}
         self._unregistered = 0
         self._server: Server | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        """Closes of replaced connections; :meth:`stop` awaits them."""
 
     @property
     def port(self) -> int:
@@ -159,6 +161,8 @@ class Gateway:
         self._server.close()
         await self._server.wait_closed()
         self._server = None
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     def peer(self, sn: str) -> Peer:
         """The live connection of ``sn``; raises :class:`TerminalOffline` when there is none."""
@@ -196,7 +200,11 @@ class Gateway:
             log.info(
                 "terminal %s reconnected from %s; closing the stale connection", sn, peer.remote
             )
-            asyncio.ensure_future(stale.close(CLOSE_REPLACED, "replaced by a newer connection"))
+            task = asyncio.ensure_future(
+                stale.close(CLOSE_REPLACED, "replaced by a newer connection")
+            )
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
         await _send_quietly(connection, reply)
         self.handler.on_online(peer, frame)
         try:
