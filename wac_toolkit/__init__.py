@@ -29,6 +29,7 @@ from .net import Quirks, VirtualTerminal, run_fleet
 from .protocol import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .protocol.catalogue import DoorMode, LockMode
 from .protocol.results import UserSlot
+from .quarantine import Quarantined
 from .registry import TerminalState
 from .session import AccessDecision, Session, Terminal
 from .sync import SessionSync
@@ -51,6 +52,7 @@ __all__ = [
     "LockMode",
     "LogRecord",
     "PagingError",
+    "Quarantined",
     "QueueFull",
     "Quirks",
     "Session",

@@ -23,6 +23,7 @@ from . import __version__
 from .cli_commands import add_control_options, register as register_terminal_commands, serve_control
 from .errors import WacError
 from .net.terminal import VirtualTerminal, run_fleet
+from .quarantine_cli import register as register_quarantine
 from .roster.cli import register as register_roster
 from .session import Session
 from .terminals_cli import register as register_terminals
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_terminal_commands(sub)  # users, pull-logs, open-door, set-time, reboot, ...
     register_roster(sub)  # wac roster people|add|update|remove|assign|sync|...
     register_terminals(sub)  # wac terminals [adopt|block|forget SN...]
+    register_quarantine(sub)  # wac quarantine
     return parser
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .commands import add_blocking
 from .errors import WacClientError
 from .events import Event
+from .quarantine import Quarantined
 from .session import Session, Terminal
 
 if TYPE_CHECKING:
@@ -144,6 +145,12 @@ class SessionSync:
         enrollid: int | Iterable[int] | None = None,
     ) -> pd.DataFrame:
         return self.session.logs(since, until, sn, enrollid)
+
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[Quarantined]:
+        return self.session.quarantined(sn, limit)
+
+    def quarantine_count(self) -> int:
+        return self.session.quarantine_count()
 
     def set_user_info(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return self.run(self.session.set_user_info(*args, **kwargs))

@@ -3,7 +3,8 @@
 Thread safety (research/jupyter.md 3): events arrive on the Session's loop (the background
 thread in a notebook). The subscriber only updates a small model under a lock and schedules
 one flush; the flush, at most ``rate`` times a second, replaces widget *trait values* (HTML
-strings, options). Nothing here uses ``with out:`` or prints from a callback, so output
+strings, options) on the thread that made the widget: in a notebook the kernel's own loop
+(its comm messages then leave from the kernel thread, in order), elsewhere directly. Nothing here uses ``with out:`` or prints from a callback, so output
 never lands in the wrong cell. The form's buttons send the command to the Session's loop and
 return at once; the answer is written into the status widget when it arrives.
 """
@@ -39,6 +40,25 @@ def session_of(source: Any) -> Session:
     return session
 
 
+class _UiThread:
+    """Runs widget updates on the thread that created the widget, via its running loop (the
+    kernel's in a notebook); directly when that thread has no loop (a plain script)."""
+
+    def __init__(self) -> None:
+        try:
+            self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self.loop = None
+        self.thread = threading.get_ident()
+
+    def call(self, fn: Any, *args: Any) -> None:
+        loop = self.loop
+        if loop is None or threading.get_ident() == self.thread or loop.is_closed():
+            fn(*args)
+        else:
+            loop.call_soon_threadsafe(fn, *args)
+
+
 def _loop_of(session: Session) -> asyncio.AbstractEventLoop:
     assert session.loop is not None
     return session.loop
@@ -55,6 +75,7 @@ class Dashboard:
 
     def __init__(self, source: Any, *, feed_size: int = 15, rate: float = 4.0) -> None:
         self.session = session_of(source)
+        self._ui = _UiThread()
         self.interval = 1.0 / rate
         self.title = w.HTML("<b>wac gateway</b>")
         self.terminals = w.HTML(layout=w.Layout(min_width="18em"))
@@ -88,7 +109,7 @@ class Dashboard:
             return
         if not self._scheduled:
             self._scheduled = True
-            _loop_of(self.session).call_later(self.interval, self.flush)
+            _loop_of(self.session).call_later(self.interval, self._ui.call, self.flush)
 
     def flush(self) -> None:
         """Redraw from the model now (the throttle calls this; so may you)."""
@@ -160,6 +181,7 @@ class UserForm:
 
     def __init__(self, source: Any) -> None:
         self.session = session_of(source)
+        self._ui = _UiThread()
         self.terminal = w.Dropdown(description="Terminal")
         self.enrollid = w.BoundedIntText(value=1, min=1, max=99_999_998, description="User no.")
         self.name = w.Text(description="Name")
@@ -202,7 +224,7 @@ class UserForm:
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, TerminalConnected | TerminalDisconnected):
-            self.refresh()
+            self._ui.call(self.refresh)
 
     def _show(self, ok: bool, text: str) -> None:
         mark = (
@@ -217,6 +239,9 @@ class UserForm:
         self.pending.add_done_callback(self._done)
 
     def _done(self, future: concurrent.futures.Future[str]) -> None:
+        self._ui.call(self._finish, future)
+
+    def _finish(self, future: concurrent.futures.Future[str]) -> None:
         self.set_button.disabled = self.delete_button.disabled = False
         try:
             self._show(True, future.result())

@@ -132,14 +132,22 @@ class Roster:
     def validity_check(self, seconds: float) -> None:
         self._validity_check = float(seconds)
         if self._sweeper is not None and not self._sweeper.done():  # restart with the new pace
-            self._sweeper.cancel()
+            old = self._sweeper
+            old.cancel()
+            self._background.add(old)  # stop() awaits it
+            old.add_done_callback(self._background.discard)
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
 
     async def stop(self) -> None:
         """Stop sending (queued steps stay in the store for the next start)."""
-        for task in [*self._background, *([self._sweeper] if self._sweeper else [])]:
+        tasks = [*self._background, *([self._sweeper] if self._sweeper else [])]
+        current = asyncio.current_task()
+        tasks = [t for t in tasks if t is not current]
+        for task in tasks:
             task.cancel()
         self._sweeper = None
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)  # cancelled tasks are awaited
         await self.worker.stop()
 
     # -- people -------------------------------------------------------------------------------
