@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--sn", nargs="+", help="only these terminals")
     logs.add_argument("--enrollid", type=int, nargs="+", help="only these users")
     logs.add_argument("--tz", help="terminals' time zone (default: this host's)")
+    logs.add_argument(
+        "--include-pending", action="store_true",
+        help="also records from terminals not adopted (kept apart until adopted)",
+    )  # fmt: skip
     logs.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     logs.add_argument("-o", "--output", help="file to write (default stdout; parquet needs one)")
     logs.set_defaults(run=_logs)
@@ -277,7 +281,9 @@ async def _logs(args: argparse.Namespace) -> int:
         raise ValueError(f"no store at {args.db}")
     session = Session(args.db, tz=args.tz)
     try:
-        frame = session.logs(args.since, args.until, args.sn, args.enrollid)
+        frame = session.logs(
+            args.since, args.until, args.sn, args.enrollid, include_pending=args.include_pending
+        )
     finally:
         session.store.close()
     if args.format == "parquet":

@@ -143,8 +143,18 @@ class SessionSync:
         until: datetime | str | None = None,
         sn: str | Iterable[str] | None = None,
         enrollid: int | Iterable[int] | None = None,
+        include_pending: bool = False,
     ) -> pd.DataFrame:
-        return self.session.logs(since, until, sn, enrollid)
+        return self.session.logs(since, until, sn, enrollid, include_pending)
+
+    def adopt(self, *sns: str) -> list[Terminal]:
+        return self.run(self.session.adopt(*sns))
+
+    def block(self, *sns: str) -> list[Terminal]:
+        return self.run(self.session.block(*sns))
+
+    def forget(self, *sns: str) -> list[str]:
+        return self.run(self.session.forget(*sns))
 
     def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[Quarantined]:
         return self.session.quarantined(sn, limit)

@@ -75,7 +75,7 @@ class SessionTrust:
         if before == state:
             return terminal
         log.info("terminal %s is now %s", sn, state)
-        self.publish(TerminalStateChanged(sn, str(state)))
+        self.publish(TerminalStateChanged(sn, state))
         if state == TerminalState.ADOPTED and terminal.online and terminal.info is not None:
             self._announced.add(sn)  # the roster and other faces take it on from here
             self.publish(TerminalConnected(sn, terminal.info, terminal.remote))

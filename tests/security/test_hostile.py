@@ -277,3 +277,23 @@ async def test_default_verification_grants_only_the_roster(site: Session) -> Non
         for pin in ("0012", "123456"):
             reply = await other.request("sendpin", {"sn": OTHER, "pin": pin})
             assert (reply["access"], reply["message"]) == (0, "Access denied")
+
+
+async def test_server_mode_sendlog_opens_only_for_the_roster(site: Session) -> None:
+    """A face terminal in server verification sends the punch and waits for ``access``."""
+    site.server_mode = {OTHER}
+    await site.roster.add_person(7, "Ana", pin="0012", assign=[OTHER])
+    await site.roster.add_person(8, "Ben", pin="3333", assign=[DOOR])
+    async with WacClient(site.url, sn=OTHER, timeout=5) as other:
+        await other.register()
+        decisions = {}
+        for enrollid in (7, 8, 99):
+            record = {
+                "enrollid": enrollid,
+                "time": f"2025-08-01 08:00:{enrollid % 60:02}",
+                "mode": 8,
+            }
+            decisions[enrollid] = (await other.send_logs([record], 1, enrollid))["access"]
+        assert decisions == {7: 1, 8: 0, 99: 0}
+        batch = [{"enrollid": 7, "time": f"2025-08-01 09:00:0{i}"} for i in range(2)]
+        assert "access" not in await other.send_logs(batch, 2, 100)  # a backlog, not a punch
