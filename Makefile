@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve test test-core test-pandas2 test-notebooks test-ha test-browser bench style clean
+.PHONY: demo serve generate test test-core test-pandas2 test-notebooks test-ha test-browser bench style clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -59,6 +59,9 @@ test-browser: $(BIN)/wac   ## JupyterLab in headless Debian chromium; installs w
 	$(BIN)/pip install -q -e '.[dev,browser]'
 	cd tests/browser && npm ci --no-audit --no-fund
 	WAC_BROWSER_REQUIRED=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
+
+generate: $(BIN)/wac   ## rewrite wac_toolkit/_generated/ (typed command methods) from the catalogue
+	$(BIN)/python -m wac_toolkit.codegen
 
 bench: $(BIN)/wac
 	$(BIN)/python -m bench

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .commands import add_blocking
+from ._generated.session_sync import SessionSyncCommands
 from .errors import WacClientError
 from .events import Event
 from .session import Session, Terminal
@@ -98,7 +98,7 @@ def _stop_all() -> None:  # pragma: no cover - interpreter shutdown
         background.stop(timeout=2)
 
 
-class SessionSync:
+class SessionSync(SessionSyncCommands):
     """A :class:`Session` running in the background, with blocking methods of the same names.
 
     ``SessionSync(db=..., port=...)`` takes the Session's arguments and starts at once. Event
@@ -177,6 +177,3 @@ class SessionSync:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-add_blocking(SessionSync, "run", "session")  # open_door(sn, ...), get_user_list(sn) ... blocking
