@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._generated.session_sync import SessionSyncCommands
 from .errors import WacClientError
 from .events import Event
-from .session import Session, Terminal
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .roster.blocking import RosterSync
+    from .session import Session, Terminal
 
 __all__ = ["BackgroundLoop", "SessionSync"]
 
@@ -108,6 +108,8 @@ class SessionSync(SessionSyncCommands):
     def __init__(self, db: str | Path = "wac.sqlite", *args: Any, **kwargs: Any) -> None:
         self.background = BackgroundLoop()
         self._timeout = float(kwargs.get("command_timeout", 20.0)) + 10.0
+
+        from .session import Session  # here: a WacClientSync needs this module, not the store
 
         async def create() -> Session:
             return await Session(db, *args, **kwargs).start()
