@@ -131,10 +131,11 @@ class WacClient(BoundCommands):
     ) -> dict[str, Any]:
         """Send any command and return the reply (raises DeviceError on ``result: false``)."""
         if self.control is not None:
-            return await self.control.command(
+            reply: dict[str, Any] = await self.control.command(
                 self._bound_sn(), cmd, fields, timeout=timeout or self.timeout,
                 expect_reply=expect_reply,
             )  # fmt: skip
+            return reply
         if self.peer is None:
             await self.connect()
         assert self.peer is not None

@@ -136,7 +136,7 @@ class Session(SessionCommands):
             **gateway_options,
         )
         self._terminals: dict[str, Terminal] = {}
-        self._subscribers: list[tuple[Callable[[Event], Any], tuple[type, ...]]] = []
+        self._subscribers: list[tuple[Callable[[Any], Any], tuple[type, ...]]] = []
         self._access_subscribers = 0
         """Subscribers that take AccessEvents; with none, ingest builds no event per record."""
         self._started = False
@@ -268,7 +268,9 @@ class Session(SessionCommands):
         finally:
             unsubscribe()
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: object) -> None:
+        """Hand ``event`` to its subscribers: the session's :data:`Event`s, and the events of
+        the layers above it (the roster's ``SyncSucceeded``) through the same subscribers."""
         for callback, kinds in list(self._subscribers):
             if kinds and not isinstance(event, kinds):
                 continue
@@ -386,7 +388,8 @@ class Session(SessionCommands):
             self._terminals[sn] = replace(self._terminals[sn], last_seen=datetime.now(UTC))
         handler = self._request_handlers.get(cmd)
         if handler is not None:
-            return await handler(self, peer, frame)
+            reply: dict[str, Any] | None = await handler(self, peer, frame)
+            return reply
         log.info("terminal %s sent unknown command %r; acknowledged", sn, cmd)
         return ack(cmd)
 
