@@ -79,8 +79,8 @@ def logs_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFram
 def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type hints
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
 
     table = pa.array(rows, type=_row_type()).flatten()
     col = dict(zip(LOG_COLUMNS, table, strict=True))
@@ -89,12 +89,12 @@ def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFr
     def ext(name: str, dtype: str) -> Any:
         return col[name].to_pandas(types_mapper=lambda _t: pd.api.types.pandas_dtype(dtype))
 
-    def labelled(name: str, labels: dict[int, str], categories: list[str]) -> pd.Categorical:
+    def labelled(name: str, labels: dict[int, str], categories: list[str]) -> pd.Categorical[str]:
         values = col[name].cast(pa.int64()).fill_null(-(2**62)).to_numpy()
         codes = np.full(len(values), -1, dtype=np.int8)
         for code, label in labels.items():
             codes[values == code] = categories.index(label)
-        return pd.Categorical.from_codes(codes, categories=categories)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(categories))
 
     parsed = _strict_times(col["time"])
     naive = pd.Series(parsed.to_numpy(zero_copy_only=False).astype("datetime64[us]"))
@@ -202,9 +202,10 @@ def _wall_time(naive: pd.Series, zone: str) -> pd.Series:
     (summer-time) reading rather than losing the punch; a skipped hour moves forward."""
     import numpy as np
 
-    return naive.dt.tz_localize(
+    wall: pd.Series = naive.dt.tz_localize(
         zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
     ).astype(f"datetime64[us, {zone}]")
+    return wall
 
 
 def empty_logs_frame(tz: tzinfo | str) -> pd.DataFrame:

@@ -472,7 +472,8 @@ class Session(SessionCommands, SessionTrust):
         self.registry.update(sn, last_seen=datetime.now(UTC))
         handler = self._request_handlers.get(cmd)
         if handler is not None:
-            return await handler(self, peer, frame)
+            reply: dict[str, Any] | None = await handler(self, peer, frame)
+            return reply
         log.info("terminal %s sent unknown command %r; acknowledged", sn, cmd)
         return ack(cmd)
 

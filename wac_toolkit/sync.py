@@ -17,16 +17,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .commands import add_blocking
+from ._generated.session_sync import SessionSyncCommands
 from .errors import WacClientError
 from .events import Event
-from .quarantine import Quarantined
-from .session import Session, Terminal
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .quarantine import Quarantined
     from .roster.blocking import RosterSync
+    from .session import Session, Terminal
 
 __all__ = ["BackgroundLoop", "SessionSync"]
 
@@ -99,7 +99,7 @@ def _stop_all() -> None:  # pragma: no cover - interpreter shutdown
         background.stop(timeout=2)
 
 
-class SessionSync:
+class SessionSync(SessionSyncCommands):
     """A :class:`Session` running in the background, with blocking methods of the same names.
 
     ``SessionSync(db=..., port=...)`` takes the Session's arguments and starts at once. Event
@@ -109,6 +109,8 @@ class SessionSync:
     def __init__(self, db: str | Path = "wac.sqlite", *args: Any, **kwargs: Any) -> None:
         self.background = BackgroundLoop()
         self._timeout = float(kwargs.get("command_timeout", 20.0)) + 10.0
+
+        from .session import Session  # here: a WacClientSync needs this module, not the store
 
         async def create() -> Session:
             return await Session(db, *args, **kwargs).start()
@@ -194,6 +196,3 @@ class SessionSync:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-add_blocking(SessionSync, "run", "session")  # open_door(sn, ...), get_user_list(sn) ... blocking

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,7 +60,7 @@ def _for_excel(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             out[column] = series.dt.tz_localize(None)
             formats[column] = "yyyy-mm-dd hh:mm:ss"
         elif pd.api.types.is_timedelta64_dtype(series):
-            out[column] = series / pd.Timedelta(days=1)
+            out[column] = cast("pd.Series[pd.Timedelta]", series) / pd.Timedelta(days=1)
             formats[column] = "[h]:mm"
         elif pd.api.types.is_datetime64_dtype(series):
             known = series.dropna()

@@ -115,7 +115,8 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
 
     def moments(values: np.ndarray) -> pd.Series:
         naive = pd.Series(values.astype("datetime64[us]"), index=index)
-        return naive.dt.tz_localize("UTC").dt.tz_convert(tz).astype(unit)
+        local = naive.dt.tz_localize("UTC").dt.tz_convert(tz)
+        return local.astype(unit)  # type: ignore[call-overload,no-any-return]  # pandas-stubs: astype() takes literal dtype names only
 
     def durations(values: np.ndarray) -> pd.Series:
         return pd.Series(values.astype("timedelta64[us]"), index=index)
@@ -129,7 +130,8 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
     late = late.where(~(late <= grace), zero).where(has_shift, zero)
     early = end - days["last_out"]
     early = early.where(~(early <= leave_grace), zero).where(has_shift, zero)
-    overtime = (days["worked"] - expected).clip(lower=zero)
+    # pandas-stubs types clip() bounds as numbers; a Timedelta bound is what pandas documents.
+    overtime = (days["worked"] - expected).clip(lower=zero)  # type: ignore[call-overload]
 
     out = days.drop(columns=[c for c in SCHEDULE_COLUMNS if c in days.columns]).copy()
     out["shift"] = pd.Series(picked, index=index, dtype=object).astype("string")

@@ -57,7 +57,7 @@ def complete(magics: WacMagics, before_cursor: str) -> list[str] | None:
 
 
 def install_completer(shell: InteractiveShell, magics: WacMagics) -> None:
-    @context_matcher(identifier="wac")
+    @context_matcher(identifier="wac")  # type: ignore[untyped-decorator]  # IPython: no hints
     def wac_matcher(context: CompletionContext) -> SimpleMatcherResult:
         found = complete(magics, context.text_until_cursor)
         if found is None:

@@ -71,7 +71,8 @@ class WacMagics(Magics, Wac):
     def __init__(self, shell: InteractiveShell) -> None:
         Configurable.__init__(self, config=shell.config)
         Magics.__init__(self, shell=shell)
-        shell.configurables.append(self)
+        # IPython annotates ``configurables`` as a list of shells; it holds any Configurable.
+        shell.configurables.append(self)  # type: ignore[arg-type]
         self.runtime: Runtime | None = None
         self.fleet: Any = None
         """The virtual fleet ``%wac simulate`` started (a :class:`~.fleet.SimulatedFleet`)."""
@@ -218,8 +219,8 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
         return
     magics.stop()
     remove_completer(ipython)
-    if magics in ipython.configurables:
-        ipython.configurables.remove(magics)
+    if magics in ipython.configurables:  # type: ignore[comparison-overlap]  # see __init__
+        ipython.configurables.remove(magics)  # type: ignore[arg-type]
     ipython.magics_manager.magics["line"].pop("wac", None)
     ipython.magics_manager.magics["cell"].pop("wac", None)
 

@@ -143,9 +143,9 @@ def _kernel_loop() -> asyncio.AbstractEventLoop:
         return asyncio.new_event_loop()
     if not _patched:
         try:
-            import nest_asyncio2 as nest
+            import nest_asyncio2 as nest  # type: ignore[import-untyped]  # ships no type hints
         except ImportError:  # pragma: no cover - older kernels
-            import nest_asyncio as nest  # type: ignore[no-redef]
+            import nest_asyncio as nest  # type: ignore[import-not-found, no-redef, unused-ignore]
         nest.apply(loop)
         _patched = True
         warnings.warn(

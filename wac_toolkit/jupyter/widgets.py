@@ -19,7 +19,7 @@ from collections import Counter, deque
 from collections.abc import Coroutine
 from typing import Any
 
-import ipywidgets as w
+import ipywidgets as w  # type: ignore[import-untyped]  # ships no type hints
 
 from ..errors import WacError
 from ..events import AccessEvent, Event, TerminalConnected, TerminalDisconnected

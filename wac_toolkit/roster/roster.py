@@ -201,7 +201,7 @@ class Roster:
     ) -> Person:
         """Change some fields of a person (``pin=None`` removes the PIN); returns the new state."""
         enrollid = check_enrollid(enrollid)
-        changes = {
+        changes: dict[str, Any] = {
             k: v
             for k, v in dict(
                 name=name, admin=admin, enabled=enabled, valid_from=valid_from,

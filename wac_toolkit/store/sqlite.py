@@ -284,6 +284,7 @@ class SQLiteStore:
         await self._submit(write)
 
     async def delete_credential(self, sn: str, enrollid: int, backupnum: int) -> None:
+        args: tuple[object, ...]
         if backupnum == BackupNum.ALL:
             sql, args = "sn = ? AND enrollid = ?", (sn, enrollid)
         elif backupnum == BackupNum.ALL_FINGERPRINTS:
@@ -440,7 +441,7 @@ class SQLiteStore:
             row = db.execute("SELECT image FROM log_images WHERE log_id = ?", (log_id,)).fetchone()
         return bytes(row[0]) if row else None
 
-    def reader(self) -> sqlite3.Connection:
+    def reader(self) -> _Reader:
         """A fresh read connection; use it as a context manager and drop it after."""
         return _Reader(self._connect())
 

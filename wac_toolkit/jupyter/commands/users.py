@@ -28,7 +28,10 @@ def users_frame(items: Any) -> pd.DataFrame:
         frame = items
     else:
         rows = [
-            dataclasses.asdict(i) if dataclasses.is_dataclass(i) else dict(i) for i in items or ()
+            dataclasses.asdict(i)
+            if dataclasses.is_dataclass(i) and not isinstance(i, type)
+            else dict(i)
+            for i in items or ()
         ]
         frame = pd.DataFrame(rows)
     frame = frame.drop(columns=[c for c in frame.columns if c in _SECRET])
