@@ -290,7 +290,7 @@ class Session(SessionCommands, SessionTrust):
         finally:
             unsubscribe()
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: object) -> None:
         """Queue ``event`` for every subscriber (delivered on the loop, after this step)."""
         self.bus.publish(event)
 

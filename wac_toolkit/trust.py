@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from .net.gateway import CLOSE_REFUSED
 from .registry import Terminal, TerminalState
 
 if TYPE_CHECKING:
+    from .net.gateway import Gateway
     from .net.peer import Peer
     from .protocol.models import DeviceInfo
     from .registry import Registry
@@ -36,9 +37,9 @@ class SessionTrust:
 
     registry: Registry
     store: Any
-    gateway: Any
+    gateway: Gateway
     roster: Any
-    publish: Any
+    publish: Callable[[object], None]
     adopt_new: bool
     _announced: set[str]
 
