@@ -8,7 +8,7 @@ import logging
 import sqlite3
 
 from tests.conftest import until
-from wac_toolkit.commands import TerminalCommands
+from wac_toolkit._generated.terminal import TerminalCommands
 from wac_toolkit.roster.worker import SyncWorker
 
 
