@@ -12,6 +12,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..safe_cells import safe_frame, safe_text
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -41,7 +43,7 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"to_csv needs a DataFrame, got {type(frame).__name__}")
-    out = frame.copy()
+    out = safe_frame(frame)
     for column in out.columns:
         if pd.api.types.is_timedelta64_dtype(out[column]):
             out[column] = out[column].map(_clock_text)
@@ -52,7 +54,7 @@ def _for_excel(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     """A copy openpyxl can write, and the number format each special column needs."""
     import pandas as pd
 
-    out = frame.copy()
+    out = safe_frame(frame)
     formats: dict[str, str] = {}
     for column in out.columns:
         series = out[column]
@@ -116,7 +118,8 @@ def to_xlsx(
             raise TypeError(f"sheet {title!r} is a {type(frame).__name__}, not a DataFrame")
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for title, frame in sheets.items():
-            name = str(title).translate(_BAD_SHEET_CHARS)[:_SHEET_NAME_MAX] or "Sheet"
+            clean = safe_text(str(title)).lstrip("'").translate(_BAD_SHEET_CHARS)
+            name = clean[:_SHEET_NAME_MAX] or "Sheet"
             data, formats = _for_excel(frame)
             data.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
