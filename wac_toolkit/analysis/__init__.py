@@ -21,12 +21,13 @@ from .filters import DOOR_ID, STRANGER_ID, Include, attendance_punches, require_
 from .plot import WEEKDAYS, arrival_counts, arrival_heatmap
 from .presence import STATUSES, People, absences, attendance_calendar
 from .punctuality import SCHEDULE_COLUMNS, against_schedule
-from .schedule import MON_FRI, Schedule, Shift, as_date
+from .schedule import BREAK_POLICIES, MON_FRI, BreakPolicy, Schedule, Shift, as_date
 from .timesheet import TIMESHEET_COLUMNS, month_bounds, timesheet, timesheet_totals
 from .units import ClockLike, DurationLike, as_clock, as_duration
 from .workday import DEFAULT_DAY_START, DayStart, as_day, workday
 
 __all__ = [
+    "BREAK_POLICIES",
     "DAY_COLUMNS",
     "DEFAULT_BOUNCE",
     "DEFAULT_DAY_START",
@@ -37,6 +38,7 @@ __all__ = [
     "STRANGER_ID",
     "TIMESHEET_COLUMNS",
     "WEEKDAYS",
+    "BreakPolicy",
     "ClockLike",
     "DayStart",
     "DurationLike",
