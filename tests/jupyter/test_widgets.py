@@ -23,16 +23,16 @@ async def test_dashboard_shows_terminals_events_and_counts(session, terminal):
     vt = await terminal("SN1")
     dash = Dashboard(session, feed_size=3)
     assert "SN1" in dash.terminals.value and "wac-online" in dash.terminals.value
-    assert "1 of 1 terminals online · 0 access events" in dash.counts.value
+    assert "1 of 1 terminal online · 0 access events" in dash.counts.value
     assert "no access events yet" in dash.feed.value
     vt.punch(7, datetime(2025, 8, 1, 8, 0, 5), mode=1, name="Ann")
     await until(lambda: "0 access events" not in dash.counts.value)
-    assert "1 access events" in dash.counts.value
+    assert "1 access event</span>" in dash.counts.value
     assert "2025-08-01 08:00:05" in dash.feed.value and "7 Ann" in dash.feed.value
     assert "card in" in dash.feed.value
     await vt.stop()
     await until(lambda: "wac-offline" in dash.terminals.value)
-    assert "0 of 1 terminals online" in dash.counts.value
+    assert "0 of 1 terminal online" in dash.counts.value
     dash.close()
 
 
@@ -139,7 +139,7 @@ def test_dashboard_updates_from_the_gateway_thread(tmp_path):
 
         gateway.run(go())
         deadline = time.monotonic() + 10
-        while "1 access events" not in dash.counts.value or form.terminal.options != ("TH1",):
+        while "1 access event</span>" not in dash.counts.value or form.terminal.options != ("TH1",):
             assert time.monotonic() < deadline
             time.sleep(0.02)
         form.pin.value = "4321"

@@ -10,7 +10,7 @@ The usual path::
 Each step is one module: :mod:`.filters` (which rows are attendance), :mod:`.dedupe`
 (double scans), :mod:`.workday` (the day boundary), :mod:`.daily` (first-in/last-out),
 :mod:`.schedule` and :mod:`.punctuality` (shifts, breaks, late, early, overtime),
-:mod:`.presence` (absences), :mod:`.timesheet`, :mod:`.display` (``H:MM``, 2-decimal hours),
+:mod:`.presence` (absences), :mod:`.inside` (who is inside now), :mod:`.timesheet`, :mod:`.display` (``H:MM``, 2-decimal hours),
 :mod:`.export`, :mod:`.plot`. Needs the ``[jupyter]`` (or
 ``[pandas]``) extra; plotting and XLSX need matplotlib and openpyxl.
 """
@@ -20,6 +20,7 @@ from .dedupe import DEFAULT_BOUNCE, drop_double_scans
 from .display import HOURS_DECIMALS, hmm, hours_columns, readable, styled
 from .export import to_csv, to_xlsx
 from .filters import DOOR_ID, STRANGER_ID, Include, attendance_punches, require_columns
+from .inside import DEFAULT_WINDOW, INSIDE_COLUMNS, who_is_inside
 from .plot import WEEKDAYS, arrival_counts, arrival_heatmap, inline_figure
 from .presence import STATUSES, People, absences, attendance_calendar
 from .punctuality import SCHEDULE_COLUMNS, against_schedule
@@ -31,10 +32,12 @@ from .workday import DEFAULT_DAY_START, DayStart, as_day, workday
 __all__ = [
     "BREAK_POLICIES",
     "DAY_COLUMNS",
+    "DEFAULT_WINDOW",
     "DEFAULT_BOUNCE",
     "DEFAULT_DAY_START",
     "DOOR_ID",
     "HOURS_DECIMALS",
+    "INSIDE_COLUMNS",
     "MON_FRI",
     "SCHEDULE_COLUMNS",
     "STATUSES",
@@ -73,5 +76,6 @@ __all__ = [
     "timesheet_totals",
     "to_csv",
     "to_xlsx",
+    "who_is_inside",
     "workday",
 ]
