@@ -61,3 +61,35 @@ def test_styled_timesheet_shows_hmm_in_the_notebook():
     )
     html = outputs[1][0]["data"]["text/html"]
     assert ">8:30<" in html and ">8.58<" in html and "0 days" not in html
+
+
+def test_magics_show_html_objects_and_plain_text_never_raw_html():
+    outputs = run_cells(
+        "%load_ext wac_toolkit",
+        "%wac start --port 0 --db :memory: --tz Europe/Berlin",
+        "%wac simulate 1 --people 3",
+        "dash = %wac dashboard\nform = %wac userform\npresence = %wac presence\ndash",
+        "%wac punch VT00000 2\nimport time\n"
+        "for _ in range(200):\n"
+        "    if '1 access event' in dash.summary and 2 in presence.inside:\n"
+        "        break\n"
+        "    time.sleep(0.05)\n"
+        "dash.summary",
+        "form.terminal.value = 'VT00000'\nform.enrollid.value = 9\nform.pin.value = '99'\n"
+        "form.set_button.click()\nform.pending.result(10)\nform.message",
+        "presence.summary",
+        "%wac stop",
+        "dash.summary",
+    )
+    start = outputs[1][0]["data"]
+    assert "text/html" in start and "wac-gateway" in start["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" in outputs[3][0]["data"]
+    assert outputs[4][0]["data"]["text/plain"] == "'1 of 1 terminal online · 1 access event'"
+    assert outputs[5][0]["data"]["text/plain"] == "'✓ VT00000 set user 9 (): PIN'"
+    assert outputs[6][0]["data"]["text/plain"] == "'1 inside · 0 accounted for · 1 missing'"
+    assert "gateway stopped" in outputs[7][0]["data"]["text/plain"]
+    assert "gateway stopped" in outputs[8][0]["data"]["text/plain"]
+    for cell_outputs in outputs:
+        for output in cell_outputs:
+            plain = output.get("data", {}).get("text/plain", "") + output.get("text", "")
+            assert "<span" not in plain and "<div" not in plain, plain

@@ -57,6 +57,14 @@ def _text(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", markup)).strip()
 
 
+def _bundle(panel: Any, **kwargs: Any) -> Any:
+    """The widget's view, with our one-line ``repr`` as its text (not the VBox's HTML)."""
+    bundle = panel.widget._repr_mimebundle_(**kwargs)
+    if isinstance(bundle, dict) and "text/plain" in bundle:
+        bundle = {**bundle, "text/plain": repr(panel)}
+    return bundle
+
+
 _PERSON_IDS = (0, 99999999)
 """Door events and strangers: not people's punches."""
 
@@ -124,7 +132,7 @@ class Dashboard:
         self.flush()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return _bundle(self, **kwargs)
 
     def __repr__(self) -> str:
         return f"<Dashboard: {self.summary}>"
@@ -352,7 +360,7 @@ class UserForm:
         self.refresh()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return _bundle(self, **kwargs)
 
     def __repr__(self) -> str:
         return f"<UserForm: {self.message or 'ready'}>"
@@ -513,7 +521,7 @@ class Presence:
         self.flush()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return _bundle(self, **kwargs)
 
     def __repr__(self) -> str:
         return f"<Presence: {self.summary}>"
