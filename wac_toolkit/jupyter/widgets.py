@@ -278,10 +278,12 @@ def _strip(changes: list[tuple[datetime, bool]], online: bool, now: datetime) ->
     points = ([(start, before[-1])] if before else []) + [(t, u) for t, u in changes if t > start]
     if not points:
         points = [(start, online)]
-    parts = []
+    parts = [  # the whole day, outlined: the part before the dashboard knew stays blank
+        f'<rect x="0.5" y="1.5" width="{width - 1}" height="9" fill="#f6f8fa" stroke="#d0d7de"/>'
+    ]
     for (begin, up), (end, _) in zip(points, [*points[1:], (now, online)], strict=True):
         x = (begin - start) / timedelta(hours=24) * width
-        span = max((end - begin) / timedelta(hours=24) * width, 1.0)
+        span = max((end - begin) / timedelta(hours=24) * width, 2.0)
         colour = "#1a7f37" if up else "#d0d7de"
         parts.append(f'<rect x="{x:.1f}" y="2" width="{span:.1f}" height="8" fill="{colour}"/>')
     listed = ", ".join(f"{'on' if up else 'off'} {t:%H:%M:%S}" for t, up in changes[-6:])

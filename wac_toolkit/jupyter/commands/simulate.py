@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..dates import period
 from ..fleet import SimulatedFleet
-from ..results import Outcome
+from ..results import Outcome, count
 from . import Subcommand
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Outcom
     serials = list(fleet.terminals)
     shown = ", ".join(serials[:5]) + (", ..." if len(serials) > 5 else "")
     punches = f"; {pushed} punches for {month:%Y-%m} stored" if month else ""
-    return Outcome(f"{len(serials)} simulated terminals online ({shown}){punches}")
+    return Outcome(f"{count(len(serials), 'simulated terminal')} online ({shown}){punches}")
 
 
 COMMANDS = (
