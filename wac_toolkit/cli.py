@@ -294,7 +294,9 @@ async def _logs(args: argparse.Namespace) -> int:
         text = frame.to_json(orient="records", date_format="iso", lines=True)
         _write(args.output, text)
     else:
-        _write(args.output, frame.to_csv(index=False))
+        from .safe_cells import safe_frame
+
+        _write(args.output, safe_frame(frame).to_csv(index=False))
     if args.output:
         print(f"wrote {len(frame):,} rows to {args.output}", file=sys.stderr)
     return 0

@@ -4,7 +4,7 @@
 column                  dtype                           meaning
 ======================  ==============================  =============================================
 ``id``                  ``int64``                       row id in the store
-``sn``                  ``category``                    terminal serial number
+``sn``                  ``category``                    terminal serial number (sorted categories)
 ``enrollid``            ``Int64``                       user number; 0 door event, 99999999 stranger
 ``name``                ``string``                      name the terminal sent (often empty)
 ``time``                ``datetime64[us, <tz>]``        punch time in the terminals' zone
@@ -104,7 +104,7 @@ def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFr
     received = col["received_at"].to_numpy().astype("datetime64[us]")
     data = {
         "id": col["id"].to_numpy(),
-        "sn": col["sn"].dictionary_encode().to_pandas(),
+        "sn": _sorted_categories(col["sn"].dictionary_encode().to_pandas()),
         "enrollid": ext("enrollid", "Int64"),
         "name": ext("name", "string"),
         "time": _wall_time(naive, zone),
@@ -121,6 +121,12 @@ def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFr
         "has_image": col["has_image"].to_numpy(zero_copy_only=False) != 0,
     }
     return pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in data.items()})
+
+
+def _sorted_categories(series: pd.Series) -> pd.Series:
+    """Serials in sorted order (``value_counts``, groupby and plots list them that way),
+    not in the order they first appear in the rows."""
+    return series.cat.reorder_categories(sorted(series.cat.categories))
 
 
 def _strict_times(text: Any) -> Any:

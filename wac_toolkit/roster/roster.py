@@ -781,6 +781,8 @@ def _frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFram
     for column in ("next_at", "created_at", "at"):
         if column in frame:
             frame[column] = pd.to_datetime(frame[column].astype("int64"), unit="us", utc=True)
+    if "next_at" in frame:  # 0 means "no wait": NaT, not 1970-01-01
+        frame["next_at"] = frame["next_at"].where(frame["next_at"].dt.year > 1970)
     types = {"id": "int64", "sn": "string", "cmd": "string", "enrollid": "int64",
              "backupnum": "Int16", "enabled": "boolean", "attempts": "int16",
              "ok": "bool", "reason": "string", "last_error": "string"}  # fmt: skip
