@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve test test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser bench style dist clean
+.PHONY: demo serve generate types test test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser bench style dist clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,7 +17,12 @@ demo: $(BIN)/wac            ## gateway + virtual fleet, prints a summary, exits 
 serve: $(BIN)/wac
 	$(BIN)/wac serve
 
-test: test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser   ## everything CI runs
+test: types test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser   ## everything CI runs
+
+# mypy --strict on wac_toolkit, wac_ws_sdk and tests/typecheck (the typed API as users call it);
+# settings in pyproject.toml [tool.mypy]. Incremental: a second run takes seconds.
+types: $(BIN)/wac
+	$(BIN)/mypy
 
 test-core: $(BIN)/wac
 	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/ha_e2e --ignore=tests/browser
@@ -64,6 +69,9 @@ test-browser: $(BIN)/wac   ## JupyterLab in headless Debian chromium; installs w
 	$(BIN)/pip install -q -e '.[dev,browser]'
 	cd tests/browser && npm ci --no-audit --no-fund
 	WAC_BROWSER_REQUIRED=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
+
+generate: $(BIN)/wac   ## rewrite wac_toolkit/_generated/ (typed command methods) from the catalogue
+	$(BIN)/python -m wac_toolkit.codegen
 
 bench: $(BIN)/wac
 	$(BIN)/python -m bench

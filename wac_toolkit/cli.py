@@ -23,6 +23,7 @@ from . import __version__
 from .cli_commands import add_control_options, register as register_terminal_commands, serve_control
 from .errors import WacError
 from .net.terminal import VirtualTerminal, run_fleet
+from .quarantine_cli import register as register_quarantine
 from .roster.cli import register as register_roster
 from .session import Session
 from .terminals_cli import register as register_terminals
@@ -120,12 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--sn", nargs="+", help="only these terminals")
     logs.add_argument("--enrollid", type=int, nargs="+", help="only these users")
     logs.add_argument("--tz", help="terminals' time zone (default: this host's)")
+    logs.add_argument(
+        "--include-pending", action="store_true",
+        help="also records from terminals not adopted (kept apart until adopted)",
+    )  # fmt: skip
     logs.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     logs.add_argument("-o", "--output", help="file to write (default stdout; parquet needs one)")
     logs.set_defaults(run=_logs)
     register_terminal_commands(sub)  # users, pull-logs, open-door, set-time, reboot, ...
     register_roster(sub)  # wac roster people|add|update|remove|assign|sync|...
     register_terminals(sub)  # wac terminals [adopt|block|forget SN...]
+    register_quarantine(sub)  # wac quarantine
     return parser
 
 
@@ -275,7 +281,9 @@ async def _logs(args: argparse.Namespace) -> int:
         raise ValueError(f"no store at {args.db}")
     session = Session(args.db, tz=args.tz)
     try:
-        frame = session.logs(args.since, args.until, args.sn, args.enrollid)
+        frame = session.logs(
+            args.since, args.until, args.sn, args.enrollid, include_pending=args.include_pending
+        )
     finally:
         session.store.close()
     if args.format == "parquet":
@@ -286,7 +294,9 @@ async def _logs(args: argparse.Namespace) -> int:
         text = frame.to_json(orient="records", date_format="iso", lines=True)
         _write(args.output, text)
     else:
-        _write(args.output, frame.to_csv(index=False))
+        from .safe_cells import safe_frame
+
+        _write(args.output, safe_frame(frame).to_csv(index=False))
     if args.output:
         print(f"wrote {len(frame):,} rows to {args.output}", file=sys.stderr)
     return 0

@@ -419,6 +419,7 @@ class ControlClient:
                     connection = await connect(
                         self.url, additional_headers={"Authorization": header}, **options
                     )
+                    assert connection.response is not None  # set once the handshake is done
                     proof = connection.response.headers.get(PROOF_HEADER, "")
                     if not hmac.compare_digest(proof.encode(), expected.encode()):
                         await connection.close()

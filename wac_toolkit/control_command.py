@@ -77,7 +77,7 @@ def check_command(request: Mapping[str, Any]) -> CheckedCommand:
         raise ValueError("fields cannot carry 'cmd': the command is the request's cmd")
     timeout = check_timeout(request.get("timeout"))
     if any(spec.destructive for spec in specs) and request.get("confirm") is not True:
-        raise ConfirmationRequired(cmd)
+        raise ConfirmationRequired(str(cmd))
     failures: list[Exception] = []
     for spec in specs:  # setuserinfo has two forms: a credential slot, a profile
         try:

@@ -82,7 +82,8 @@ class TerminalPending:
 
 @dataclass(frozen=True, slots=True)
 class TerminalStateChanged:
-    """A terminal was adopted, blocked or set back to pending; ``state`` None: forgotten."""
+    """A terminal was adopted, blocked or set back to pending (``state``, a
+    :class:`~wac_toolkit.registry.TerminalState`, equal to its text); None: forgotten."""
 
     sn: str
     state: str | None

@@ -18,27 +18,28 @@ from zoneinfo import ZoneInfo
 
 from . import access, bounds
 from .access import on_sendpin, on_sendqrcode, roster_decision
+from .bus import EventBus
 from .errors import FrameError, StoreError, TerminalNotAdopted, WacError
 from .events import (
     AccessEvent,
     Event,
-    IdentityConflict,
     TerminalConnected,
     TerminalDisconnected,
     TerminalPending,
-    TerminalStateChanged,
     UserPushed,
 )
-from .net.gateway import CLOSE_REFUSED, Gateway
+from .net.gateway import Gateway
 from .net.peer import Peer
-from .protocol.handlers import ack, fail, parse_sendlog, reg_reply, sendlog_reply, senduser_reply
+from .protocol.handlers import ack, fail, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .protocol.values import format_time, is_canonical_time
+from .quarantine import Quarantined, Unreadable, raw_text, split_sendlog
 from .registry import Registry, Terminal, TerminalState
 from .roster import Roster
 from .session_commands import SessionCommands
 from .store.base import LogQuery
 from .store.sqlite import SQLiteStore
+from .trust import SessionTrust
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +74,7 @@ def resolve_tz(tz: str | tzinfo | None) -> tzinfo:
     return tz
 
 
-class Session(SessionCommands):
+class Session(SessionCommands, SessionTrust):
     """The toolkit's one entry point.
 
     Args:
@@ -151,9 +152,10 @@ class Session(SessionCommands):
         """Every known terminal: state (pending/adopted/blocked), pinned identity, presence."""
         self._announced: set[str] = set()
         """Serials whose TerminalConnected was published for their current connection."""
-        self._subscribers: list[tuple[Callable[[Event], Any], tuple[type, ...]]] = []
-        self._access_subscribers = 0
-        """Subscribers that take AccessEvents; with none, ingest builds no event per record."""
+        self.bus = EventBus()
+        """Subscribers and delivery on the loop (:mod:`wac_toolkit.bus`)."""
+        self._writes: set[asyncio.Task[Any]] = set()
+        """Store writes whose events are still to be published; awaited by :meth:`stop`."""
         self._started = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.roster = Roster(self)
@@ -166,6 +168,7 @@ class Session(SessionCommands):
         if self._started:
             return self
         self.loop = asyncio.get_running_loop()
+        self.bus.attach(self.loop)
         await self.load()
         try:
             await self.gateway.start()
@@ -190,6 +193,9 @@ class Session(SessionCommands):
         if self._started:
             await self.gateway.stop()
             self._started = False
+        if self._writes:
+            await asyncio.wait(list(self._writes))
+        await self.bus.close()
         if self._owns_store:
             await asyncio.get_running_loop().run_in_executor(None, self.store.close)
 
@@ -216,63 +222,6 @@ class Session(SessionCommands):
 
     def terminal(self, sn: str) -> Terminal | None:
         return self.registry.get(sn)
-
-    # -- trust --------------------------------------------------------------------------------
-
-    async def adopt(self, *sns: str) -> list[Terminal]:
-        """Trust these terminals: they get the roster and commands, and their identity (cpusn,
-        MAC, model of their latest ``reg``) is pinned. A serial never seen may be adopted
-        ahead of its first connection; its identity is then pinned when it connects."""
-        return [await self._set_state(sn, TerminalState.ADOPTED) for sn in _serials(sns)]
-
-    async def block(self, *sns: str) -> list[Terminal]:
-        """Refuse these terminals at ``reg`` from now on (a live connection is closed)."""
-        return [await self._set_state(sn, TerminalState.BLOCKED) for sn in _serials(sns)]
-
-    async def forget(self, *sns: str) -> list[str]:
-        """Drop these terminals from the store and the registry (logs they sent while pending
-        go too); one that connects again comes back as pending. Returns the serials known."""
-        forgotten = []
-        for sn in _serials(sns):
-            stored = await self.store.forget_device(sn)
-            if self.registry.drop(sn) is None and not stored:
-                continue
-            forgotten.append(sn)
-            self._announced.discard(sn)
-            await self._close(sn, "terminal forgotten")
-            await self._unplan(sn)
-            self.publish(TerminalStateChanged(sn, None))
-        return forgotten
-
-    async def _set_state(self, sn: str, state: TerminalState) -> Terminal:
-        now = datetime.now(UTC)
-        terminal, before = self.registry.set_state(sn, state, now, dry_run=True)
-        await self.store.set_device_state(sn, str(state), terminal.identity)
-        self.registry.put(terminal)
-        if before == state:
-            return terminal
-        log.info("terminal %s is now %s", sn, state)
-        self.publish(TerminalStateChanged(sn, str(state)))
-        if state == TerminalState.ADOPTED and terminal.online and terminal.info is not None:
-            self._announced.add(sn)  # the roster and other faces take it on from here
-            self.publish(TerminalConnected(sn, terminal.info, terminal.remote))
-        elif state == TerminalState.BLOCKED:
-            await self._close(sn, "terminal blocked")
-            await self._unplan(sn)
-        return terminal
-
-    async def _unplan(self, sn: str) -> None:
-        """Drop the roster steps queued for a terminal no longer adopted."""
-        if self.roster.supported:
-            try:
-                await self.roster.sync(sn)
-            except WacError as exc:
-                log.warning("roster steps of %s not dropped: %s", sn, exc)
-
-    async def _close(self, sn: str, reason: str) -> None:
-        peer = self.gateway.peers.get(sn)
-        if peer is not None and not peer.closed:
-            await peer.close(CLOSE_REFUSED, reason)
 
     def latest_records(self, sn: str, limit: int = 200) -> list[LogRecord]:
         """The newest stored records of ``sn``, oldest first (blocking: reads the store).
@@ -320,26 +269,26 @@ class Session(SessionCommands):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, lambda: self.logs(*args, **kwargs))
 
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[Quarantined]:
+        """What terminals sent that could not be read (newest first); the frames that carried
+        them were acknowledged once the readable part was stored (:mod:`.quarantine`)."""
+        return [Quarantined(**row) for row in self.store.quarantined(sn, limit)]
+
+    def quarantine_count(self) -> int:
+        """How many items are in quarantine (a number for dashboards and diagnostics)."""
+        return int(self.store.quarantine_count())
+
     # -- events -------------------------------------------------------------------------------
 
     def subscribe(self, callback: Callable[[Event], Any], *kinds: type) -> Callable[[], None]:
         """Call ``callback(event)`` on the session's loop for every event (or only for events
-        of the given ``kinds``); returns unsubscribe.
+        of the given ``kinds``); returns unsubscribe. Safe to call from any thread.
 
-        Callbacks must not block. A coroutine function is scheduled as a task. Name the kinds
-        when you do not need every access record: the ingest path then does less per record.
+        Callbacks must not block. A coroutine function is scheduled as a task the session
+        owns. Name the kinds when you do not need every access record: the ingest path then
+        does less per record. Events come after the terminal got its reply.
         """
-        entry = (callback, kinds)
-        self._subscribers.append(entry)
-        takes_access = not kinds or AccessEvent in kinds
-        self._access_subscribers += takes_access
-
-        def unsubscribe() -> None:
-            if entry in self._subscribers:
-                self._subscribers.remove(entry)
-                self._access_subscribers -= takes_access
-
-        return unsubscribe
+        return self.bus.subscribe(callback, *kinds)
 
     async def events(self, maxsize: int = 10_000) -> AsyncIterator[Event]:
         """``async for event in session.events()``; the oldest events drop if you fall behind."""
@@ -357,16 +306,9 @@ class Session(SessionCommands):
         finally:
             unsubscribe()
 
-    def publish(self, event: Event) -> None:
-        for callback, kinds in list(self._subscribers):
-            if kinds and not isinstance(event, kinds):
-                continue
-            try:
-                result = callback(event)
-                if result is not None and asyncio.iscoroutine(result):  # once per record: cheap
-                    asyncio.ensure_future(result)
-            except Exception:
-                log.exception("event subscriber %r failed", callback)
+    def publish(self, event: object) -> None:
+        """Queue ``event`` for every subscriber (delivered on the loop, after this step)."""
+        self.bus.publish(event)
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -402,7 +344,12 @@ class Session(SessionCommands):
         record: str | int | None,
         admin: int = 0,
     ) -> dict[str, Any]:
-        """Create or update one credential slot of a user on a terminal (``setuserinfo``)."""
+        """Create or update one credential slot of a user on a terminal (``setuserinfo``).
+
+        Like the generated command methods, the stored copy of the terminal's credentials is
+        updated after the terminal accepted; if the store cannot write, that is logged and the
+        terminal's answer is still returned (the terminal did it).
+        """
         credential = UserCredential(
             enrollid=int(enrollid),
             backupnum=BackupNum(int(backupnum)),
@@ -410,16 +357,16 @@ class Session(SessionCommands):
             name=name,
             admin=int(admin),
         )
-        reply = await self.command(sn, "setuserinfo", credential.to_wire())
-        await self.store.save_credential(sn, credential)
+        reply: dict[str, Any] = await self._terminal_request(
+            sn, "setuserinfo", credential.to_wire()
+        )
         return reply
 
     async def delete_user(self, sn: str, enrollid: int, backupnum: int = 13) -> dict[str, Any]:
         """Delete a credential slot (``backupnum`` 13, the default, deletes the whole user)."""
-        reply = await self.command(
+        reply: dict[str, Any] = await self._terminal_request(
             sn, "deleteuser", {"enrollid": int(enrollid), "backupnum": int(backupnum)}
         )
-        await self.store.delete_credential(sn, int(enrollid), int(backupnum))
         return reply
 
     async def ingest(
@@ -435,6 +382,10 @@ class Session(SessionCommands):
 
         Records from a terminal not adopted are stored flagged ``pending`` and publish
         nothing: a device claiming a serial must not drive door automations.
+
+        The events follow what the store committed: a caller cancelled while the write is
+        under way (its connection dropped) does not lose them, and the terminal's re-send
+        is deduplicated, so this is the only chance to publish them.
         """
         records = tuple(records)
         if pending is None:
@@ -442,20 +393,47 @@ class Session(SessionCommands):
             pending = terminal is None or terminal.state != TerminalState.ADOPTED
         received_at = datetime.now(UTC)
         if pending:
-            new = await self.store.ingest_logs(
+            stored = await self.store.ingest_logs(
                 sn, records, logindex=logindex, received_at=received_at, pending=True
             )
-            return len(new)
-        new = await self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at)
-        if new and self._access_subscribers:
-            # Canonical times compare as text: no datetime per record on the ingest path.
-            fresh_after = format_time(self.now_local() - self.fresh_window)
-            for position in new:
-                record = records[position]
-                text = record.time
-                backlog = source != "sendlog" or text < fresh_after or not is_canonical_time(text)
-                self.publish(AccessEvent(sn, record, received_at, backlog, source))
+            return len(stored)
+        new: list[int] = await self._committed(
+            self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at),
+            lambda new: self._publish_access(sn, records, new, received_at, source),
+        )
         return len(new)
+
+    def _publish_access(
+        self,
+        sn: str,
+        records: tuple[LogRecord, ...],
+        new: list[int],
+        received_at: datetime,
+        source: str,
+    ) -> None:
+        if not new or not self.bus.access_subscribers:
+            return
+        # Canonical times compare as text: no datetime per record on the ingest path.
+        fresh_after = format_time(self.now_local() - self.fresh_window)
+        for position in new:
+            record = records[position]
+            text = record.time
+            backlog = source != "sendlog" or text < fresh_after or not is_canonical_time(text)
+            self.publish(AccessEvent(sn, record, received_at, backlog, source))
+
+    async def _committed(self, write: Any, then: Callable[[Any], None]) -> Any:
+        """Await a store write and call ``then(result)`` once it committed, even if the
+        caller is cancelled meanwhile (the write is a task the session owns)."""
+        task = asyncio.ensure_future(write)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        try:
+            result = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(lambda t: _after_commit(t, then))
+            raise
+        then(result)
+        return result
 
     # -- GatewayHandler -----------------------------------------------------------------------
 
@@ -476,26 +454,10 @@ class Session(SessionCommands):
             log.warning("refused terminal %s from %s: %s", info.sn, peer.remote, reason)
             return fail("reg", reason)
         now = datetime.now(UTC)
-        admission = self.registry.admit(info, peer.remote, now, adopt_new=self.adopt_new)
-        if admission.reason is not None:
-            return self._refuse(peer, info, admission.reason, admission)
-        terminal = admission.terminal
-        assert terminal is not None
+        terminal = await self._admit(peer, info, now)
+        if isinstance(terminal, str):
+            return fail("reg", terminal)
         peer.sn = info.sn
-        for gone in admission.evicted:
-            log.info(
-                "forgot pending terminal %s: more than %d pending", gone, self.registry.max_pending
-            )
-            await self._close(gone, "terminal forgotten")
-            try:
-                await self.store.forget_device(gone)
-            except StoreError as exc:
-                log.error("cannot forget terminal %s: %s", gone, exc)
-        if admission.new and terminal.state == TerminalState.PENDING:
-            log.warning(
-                "new terminal %s from %s is pending adoption (wac terminals adopt %s)",
-                info.sn, peer.remote, info.sn,
-            )  # fmt: skip
         try:
             await self.store.save_device(
                 info, peer.remote, now, state=str(terminal.state), identity=terminal.identity
@@ -503,22 +465,6 @@ class Session(SessionCommands):
         except StoreError as exc:
             log.error("cannot record terminal %s: %s", info.sn, exc)
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
-
-    def _refuse(self, peer: Peer, info: DeviceInfo, reason: str, admission: Any) -> dict[str, Any]:
-        if admission.conflict is not None:
-            pinned, claimed = admission.conflict
-            if admission.first_conflict:
-                log.warning(
-                    "refused a connection claiming adopted terminal %s from %s: identity"
-                    " %s does not match the pinned %s",
-                    info.sn, peer.remote, claimed, pinned,
-                )  # fmt: skip
-                self.publish(IdentityConflict(info.sn, pinned, claimed, peer.remote))
-            else:
-                log.debug("refused %s from %s again: identity mismatch", info.sn, peer.remote)
-        else:
-            log.info("refused terminal %s from %s: %s", info.sn, peer.remote, reason)
-        return fail("reg", reason)
 
     def on_online(self, peer: Peer, frame: dict[str, Any]) -> None:
         terminal = self.registry.get(peer.sn or "")
@@ -545,7 +491,8 @@ class Session(SessionCommands):
         self.registry.update(sn, last_seen=datetime.now(UTC))
         handler = self._request_handlers.get(cmd)
         if handler is not None:
-            return await handler(self, peer, frame)
+            reply: dict[str, Any] | None = await handler(self, peer, frame)
+            return reply
         log.info("terminal %s sent unknown command %r; acknowledged", sn, cmd)
         return ack(cmd)
 
@@ -554,17 +501,16 @@ class Session(SessionCommands):
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
 
     async def _on_sendlog(self, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
-        try:
-            batch = parse_sendlog(frame)
-        except FrameError as exc:
-            log.warning("terminal %s sent an invalid sendlog: %s", peer.sn, exc)
-            return fail("sendlog")
+        batch = split_sendlog(frame)
         records, problem = bounds.check_records(peer.sn or "", batch.records)
-        if problem is not None:
-            log.warning("terminal %s: sendlog refused: %s", peer.sn, problem)
-            return fail("sendlog", problem)
+        unreadable = batch.unreadable
+        if problem is not None:  # kept aside whole: refusing it would bring it back for ever
+            unreadable = (*unreadable, Unreadable(f"sendlog: {problem}", raw_text(frame)))
         try:
-            await self.ingest(peer.sn or "", records, logindex=batch.logindex, source="sendlog")
+            if records:
+                await self.ingest(peer.sn or "", records, logindex=batch.logindex, source="sendlog")
+            if unreadable:
+                await self._quarantine(peer, "sendlog", unreadable)
         except StoreError:
             return fail("sendlog", "store unavailable")
         if self.access_policy:
@@ -584,27 +530,53 @@ class Session(SessionCommands):
         try:
             credential = UserCredential.from_wire(frame)
         except FrameError as exc:
-            log.warning("terminal %s sent an invalid senduser: %s", peer.sn, exc)
-            return fail("senduser")
+            # A photo-only sync after cleanlog comes without backupnum; refusing it would make
+            # the terminal re-send it for ever. Keep it for an operator and acknowledge.
+            return await self._quarantine_senduser(peer, frame, f"senduser: {exc}")
         problem = bounds.check_credential(credential)
-        if problem is not None:
-            log.warning("terminal %s: senduser refused: %s", peer.sn, problem)
-            return fail("senduser", problem)
+        if problem is not None:  # the same: kept aside, acknowledged, applied to nobody
+            return await self._quarantine_senduser(peer, frame, f"senduser: {problem}")
         terminal = self.registry.get(peer.sn or "")
         if terminal is None or terminal.state != TerminalState.ADOPTED:
             # answered (or it would send it again forever) but changes nobody
             log.info("keypad enrolment from terminal %s ignored: not adopted", peer.sn)
             return senduser_reply(frame, self.now_local())
         try:
-            await self.store.save_credential(peer.sn or "", credential)
+            await self._committed(
+                self.store.save_credential(peer.sn or "", credential),
+                lambda _: self.publish(UserPushed(peer.sn or "", credential)),
+            )
         except StoreError:
             return fail("senduser", "store unavailable")
-        self.publish(UserPushed(peer.sn or "", credential))
         return senduser_reply(frame, self.now_local())
 
     def _server_mode(self, sn: str) -> bool:
         mode = self.server_mode
         return mode if isinstance(mode, bool) else sn in mode
+
+    async def _quarantine_senduser(
+        self, peer: Peer, frame: dict[str, Any], reason: str
+    ) -> dict[str, Any]:
+        try:
+            await self._quarantine(peer, "senduser", (Unreadable(reason, raw_text(frame)),))
+        except StoreError:
+            return fail("senduser", "store unavailable")
+        return senduser_reply(frame, self.now_local())
+
+    async def _quarantine(self, peer: Peer, cmd: str, items: Iterable[Unreadable]) -> None:
+        """Keep unreadable items durably, then log once per kind and window per connection."""
+        items = tuple(items)
+        new = await self.store.quarantine_frame(
+            peer.sn or "", cmd, [(i.reason, i.raw) for i in items], datetime.now(UTC)
+        )
+        now = asyncio.get_running_loop().time()
+        text = (
+            f"{len(items)} unreadable item(s) in {cmd} quarantined ({new} new; first:"
+            f" {items[0].reason}); the frame is acknowledged"
+        )
+        line = peer.machine.note(f"quarantine {cmd}", text, now)
+        if line:
+            log.warning("terminal %s: %s", peer.sn, line)
 
     def _decide(self, peer: Peer, cmd: str, frame: dict[str, Any]) -> AccessDecision:
         assert self.access_policy is not None
@@ -623,6 +595,16 @@ class Session(SessionCommands):
     }
 
 
+def _after_commit(task: asyncio.Task[Any], then: Callable[[Any], None]) -> None:
+    """Publish for a write whose caller was cancelled, once the write committed."""
+    if task.cancelled() or task.exception() is not None:
+        return
+    try:
+        then(task.result())
+    except Exception:
+        log.exception("publishing after a commit failed")
+
+
 def _device_info(row: dict[str, Any]) -> DeviceInfo | None:
     devinfo = dict(row.get("devinfo") or {})
     cpusn = devinfo.pop("cpusn", None)
@@ -630,15 +612,6 @@ def _device_info(row: dict[str, Any]) -> DeviceInfo | None:
         return DeviceInfo.from_reg({"sn": row["sn"], "cpusn": cpusn, "devinfo": devinfo})
     except WacError:
         return None
-
-
-def _serials(sns: Iterable[str]) -> list[str]:
-    out = []
-    for sn in sns:
-        if not bounds.valid_sn(sn):
-            raise ValueError(f"not a serial number: {str(sn)[:70]!r}")
-        out.append(sn)
-    return out
 
 
 def _as_datetime(value: datetime | str | None) -> datetime | None:

@@ -1,6 +1,7 @@
 """The Session's side of the typed commands: send through the gateway, keep the store true.
 
-:class:`SessionCommands` gives :class:`~wac_toolkit.commands.TerminalCommands` its transport:
+:class:`SessionCommands` gives the generated command methods
+(:class:`~wac_toolkit._generated.terminal.TerminalCommands`) their transport:
 commands go to the live connection of ``sn``; a successful ``setuserinfo``/``deleteuser``
 updates the stored credentials (whoever sent it: a method, the control endpoint); pulled logs
 are ingested like pushed ones; and registrations are counted so ``reboot`` can wait for the
@@ -14,7 +15,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from .commands import TerminalCommands
+from ._generated.terminal import TerminalCommands
 from .errors import FrameError, StoreError
 from .events import Event, TerminalConnected
 from .protocol.models import LogRecord, UserCredential

@@ -13,7 +13,7 @@ import pytest
 
 from tests.gateway_process import running_gateway
 from tests.security.test_hostile import claim
-from wac_toolkit import Session, TerminalState
+from wac_toolkit import Session, TerminalState, WacClient
 from wac_toolkit.cli import main
 
 OLD_SCHEMA = """
@@ -61,11 +61,17 @@ def test_wac_terminals_on_the_store_file(tmp_path: Path, capsys: pytest.CaptureF
         async with Session(db, "127.0.0.1", 0) as site:
             await claim(site.url, "PEND1", cpusn="CPU1", devinfo={"modelname": "AI806"})
             await claim(site.url, "PEND2")
+            async with WacClient(site.url, sn="PEND1", devinfo={"modelname": "AI806"}) as pend:
+                await pend.request("reg", {"sn": "PEND1", "cpusn": "CPU1", "devinfo": pend.devinfo})
+                await pend.send_logs([{"enrollid": 7, "time": "2025-08-01 08:00:00"}], 1, 1)
 
     asyncio.run(seen())
     assert wac("terminals", "--db", db) == 0
     out = capsys.readouterr().out
     assert "PEND1  pending" in out and "cpusn=CPU1 modelname=AI806" in out
+    assert wac("logs", "--db", db) == 0 and "PEND1" not in capsys.readouterr().out
+    assert wac("logs", "--db", db, "--include-pending") == 0
+    assert "PEND1" in capsys.readouterr().out
     assert wac("terminals", "--db", db, "adopt", "PEND1", "LATER1") == 0
     assert wac("terminals", "--db", db, "block", "PEND2") == 0
     capsys.readouterr()
@@ -76,6 +82,7 @@ def test_wac_terminals_on_the_store_file(tmp_path: Path, capsys: pytest.CaptureF
     }  # fmt: skip
     assert rows["PEND1"]["pinned"] and rows["PEND1"]["identity"]["cpusn"] == "CPU1"
     assert not rows["LATER1"]["pinned"]  # pinned when it first connects
+    assert wac("logs", "--db", db) == 0 and "PEND1" in capsys.readouterr().out  # promoted
     assert wac("terminals", "--db", db, "forget", "PEND2", "NEVER") == 0
     out = capsys.readouterr().out
     assert "PEND2: forgotten" in out and "NEVER: was not known" in out

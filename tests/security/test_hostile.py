@@ -21,7 +21,6 @@ from websockets.exceptions import ConnectionClosed
 from tests.conftest import until
 from tests.roster_fleet import held
 from wac_toolkit import (
-    DeviceError,
     IdentityConflict,
     Session,
     TerminalNotAdopted,
@@ -208,30 +207,30 @@ async def test_pending_terminals_are_capped_the_oldest_forgotten(db_path: Path) 
         assert device_rows(db_path) == [(f"ROGUE{i}", "pending") for i in (2, 3, 4)]
 
 
-async def test_oversized_values_are_refused_and_never_stored(site: Session, db_path: Path) -> None:
+async def test_oversized_values_are_kept_aside_and_never_stored(
+    site: Session, db_path: Path
+) -> None:
+    """Oversized values change nothing, yet are acknowledged (firmware would re-send a refused
+    frame for ever) and kept in quarantine with the reason, for an operator to look at."""
     async with WacClient(site.url, sn=OTHER, timeout=5) as client:
         await client.register()
-        for fields, reason in (
-            (
-                {"enrollid": 5, "backupnum": 11, "name": "N" * 10_000, "record": "1"},
-                "name too long",
-            ),
-            ({"enrollid": 5, "backupnum": 10, "name": "x", "record": "1" * 100}, "record too long"),
+        for fields in (
+            {"enrollid": 5, "backupnum": 11, "name": "N" * 10_000, "record": "1"},
+            {"enrollid": 5, "backupnum": 10, "name": "x", "record": "1" * 100},
         ):
-            with pytest.raises(DeviceError) as refused:
-                await client.request("senduser", fields)
-            assert refused.value.reason == reason
+            assert (await client.request("senduser", fields))["result"] is True
         many = [
             {"enrollid": 1, "time": f"2025-08-01 08:{i // 60:02}:{i % 60:02}"} for i in range(1001)
         ]
-        with pytest.raises(DeviceError) as refused:
-            await client.request("sendlog", {"record": many, "count": 1001})
-        assert refused.value.reason == "too many records"
+        assert (await client.request("sendlog", {"record": many, "count": 1001}))["result"]
         ok = await client.send_logs(
             [{"enrollid": 1, "time": "2025-08-01 09:00:00", "name": "Q" * 500}]
         )
         assert ok["result"] is True  # the record is kept, its oversized name is not
     assert site.roster.person(5) is None
+    reasons = sorted(q.reason for q in await asyncio.to_thread(site.quarantined, OTHER))
+    assert reasons == ["sendlog: too many records", "senduser: name too long",
+                       "senduser: record too long"]  # fmt: skip
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT count(*), max(length(name)) FROM logs").fetchone() == (1, None)
         assert db.execute("SELECT count(*) FROM credentials").fetchone() == (0,)
@@ -278,3 +277,23 @@ async def test_default_verification_grants_only_the_roster(site: Session) -> Non
         for pin in ("0012", "123456"):
             reply = await other.request("sendpin", {"sn": OTHER, "pin": pin})
             assert (reply["access"], reply["message"]) == (0, "Access denied")
+
+
+async def test_server_mode_sendlog_opens_only_for_the_roster(site: Session) -> None:
+    """A face terminal in server verification sends the punch and waits for ``access``."""
+    site.server_mode = {OTHER}
+    await site.roster.add_person(7, "Ana", pin="0012", assign=[OTHER])
+    await site.roster.add_person(8, "Ben", pin="3333", assign=[DOOR])
+    async with WacClient(site.url, sn=OTHER, timeout=5) as other:
+        await other.register()
+        decisions = {}
+        for enrollid in (7, 8, 99):
+            record = {
+                "enrollid": enrollid,
+                "time": f"2025-08-01 08:00:{enrollid % 60:02}",
+                "mode": 8,
+            }
+            decisions[enrollid] = (await other.send_logs([record], 1, enrollid))["access"]
+        assert decisions == {7: 1, 8: 0, 99: 0}
+        batch = [{"enrollid": 7, "time": f"2025-08-01 09:00:0{i}"} for i in range(2)]
+        assert "access" not in await other.send_logs(batch, 2, 100)  # a backlog, not a punch

@@ -73,6 +73,8 @@ class Gateway:
         ssl: an SSL context for ``wss://``.
         max_unregistered: connections allowed to be waiting for their ``reg`` at once.
         command_timeout, max_queue: passed to each :class:`Peer`.
+        command_grace: seconds a timed-out command's name stays poisoned when its late reply
+            does not come (None: the command's own timeout); see :mod:`..protocol.connection`.
         open_timeout: seconds for the HTTP upgrade (slow-drip handshakes are closed after it).
         close_timeout: seconds to wait for the other side's close frame (a silent terminal
             is dropped after ``ping_timeout`` plus this).
@@ -92,6 +94,7 @@ class Gateway:
         max_unregistered: int = 1000,
         command_timeout: float = 20.0,
         max_queue: int = 64,
+        command_grace: float | None = None,
         ping_interval: float | None = 30.0,
         ping_timeout: float | None = 30.0,
         open_timeout: float = 10.0,
@@ -108,6 +111,7 @@ class Gateway:
         self.max_unregistered = max_unregistered
         self.command_timeout = command_timeout
         self.max_queue = max_queue
+        self.command_grace = command_grace
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.open_timeout = open_timeout
@@ -115,6 +119,8 @@ class Gateway:
         self.peers: dict[str, Peer] = {}
         self._unregistered = 0
         self._server: Server | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        """Closes of replaced connections; :meth:`stop` awaits them."""
 
     @property
     def port(self) -> int:
@@ -155,6 +161,8 @@ class Gateway:
         self._server.close()
         await self._server.wait_closed()
         self._server = None
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     def peer(self, sn: str) -> Peer:
         """The live connection of ``sn``; raises :class:`TerminalOffline` when there is none."""
@@ -178,6 +186,7 @@ class Gateway:
             self.handler.on_request,
             timeout=self.command_timeout,
             max_queue=self.max_queue,
+            grace=self.command_grace,
         )
         reply = await self.handler.on_register(peer, frame)
         if not is_ok(reply) or not peer.sn:
@@ -191,7 +200,11 @@ class Gateway:
             log.info(
                 "terminal %s reconnected from %s; closing the stale connection", sn, peer.remote
             )
-            asyncio.ensure_future(stale.close(CLOSE_REPLACED, "replaced by a newer connection"))
+            task = asyncio.ensure_future(
+                stale.close(CLOSE_REPLACED, "replaced by a newer connection")
+            )
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
         await _send_quietly(connection, reply)
         self.handler.on_online(peer, frame)
         try:

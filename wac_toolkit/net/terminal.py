@@ -275,6 +275,7 @@ class VirtualTerminal:
                 finally:
                     waiter.cancel()
                     closed.cancel()
+                    await asyncio.gather(waiter, closed, return_exceptions=True)
             except (WacClientError, OSError, ConnectionClosed, InvalidHandshake, TimeoutError):
                 await self.disconnect(abort=True)
                 if not self._stopping:

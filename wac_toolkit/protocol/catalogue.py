@@ -83,6 +83,8 @@ class Field:
         arg: the Python argument name when it differs from the wire key.
         to_wire: turns the argument into the wire value (after the type check).
         default: the argument's default (sent when the caller leaves it out).
+        annotation: the argument's type as source for the generated methods, when ``type``
+            alone says too little (``Mapping[int, str]`` rather than ``Mapping``).
     """
 
     name: str
@@ -92,6 +94,7 @@ class Field:
     arg: str | None = None
     to_wire: Callable[[Any], Any] | None = None
     default: Any = NO_DEFAULT
+    annotation: str | None = None
 
     @property
     def param(self) -> str:
@@ -236,8 +239,8 @@ _QUESTIONNAIRE = (
         Field(name, (int, bool), False, to_wire=int)
         for name in ("radio", "optionflag", "usequestion", "useschedule", "card")
     ),
-    Field("items", list, False, "up to 8 multiple / 16 single choices"),
-    Field("schedules", list, False, '"HH:MM-HH:MM*item", up to 8'),
+    Field("items", list, False, "up to 8 multiple / 16 single choices", annotation="list[str]"),
+    Field("schedules", list, False, '"HH:MM-HH:MM*item", up to 8', annotation="list[str]"),
 )
 
 
@@ -296,7 +299,8 @@ _ALL = (
         result=UserName.from_reply, since="1.1", help="a user's name",
     ),
     _c(
-        "setusername", _T, (Field("record", Mapping, arg="names", to_wire=_names),),
+        "setusername", _T,
+        (Field("record", Mapping, arg="names", to_wire=_names, annotation="Mapping[int, str]"),),
         method="set_user_names", group="users", batch=50, since="1.1",
         help="set names of many users ({enrollid: name}, 50 a frame)",
     ),
@@ -411,7 +415,13 @@ _ALL = (
         result=UserLock.from_reply, help="a user's week zones, group and validity",
     ),
     _c(
-        "setuserlock", _T, (Field("record", Iterable, arg="locks", to_wire=_records),),
+        "setuserlock", _T,
+        (
+            Field(
+                "record", Iterable, arg="locks", to_wire=_records,
+                annotation="Iterable[Mapping[str, Any]]",
+            ),
+        ),
         method="set_user_locks", group="doors", batch=50,
         help="set access rights of users ([{enrollid, weekzone, group, starttime, endtime}])",
     ),
@@ -426,7 +436,13 @@ _ALL = (
         since="3.0", help="the holiday table",
     ),
     _c(
-        "setholiday", _T, (Field("holidays", Iterable, help="30 at most", to_wire=_records),),
+        "setholiday", _T,
+        (
+            Field(
+                "holidays", Iterable, help="30 at most", to_wire=_records,
+                annotation="Iterable[Mapping[str, Any]]",
+            ),
+        ),
         method="set_holidays", group="holidays", result=_ACK, since="3.0",
         help="replace the holiday table ([{name, startday, endday, shift, dayzone}])",
     ),

@@ -23,7 +23,7 @@ __all__ = ["register"]
 Action = Callable[[Session, argparse.Namespace], Awaitable[Any]]
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``wac roster`` and its subcommands to ``wac``'s subparsers."""
     roster = sub.add_parser(
         "roster",

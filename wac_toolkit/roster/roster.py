@@ -132,14 +132,22 @@ class Roster:
     def validity_check(self, seconds: float) -> None:
         self._validity_check = float(seconds)
         if self._sweeper is not None and not self._sweeper.done():  # restart with the new pace
-            self._sweeper.cancel()
+            old = self._sweeper
+            old.cancel()
+            self._background.add(old)  # stop() awaits it
+            old.add_done_callback(self._background.discard)
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
 
     async def stop(self) -> None:
         """Stop sending (queued steps stay in the store for the next start)."""
-        for task in [*self._background, *([self._sweeper] if self._sweeper else [])]:
+        tasks = [*self._background, *([self._sweeper] if self._sweeper else [])]
+        current = asyncio.current_task()
+        tasks = [t for t in tasks if t is not current]
+        for task in tasks:
             task.cancel()
         self._sweeper = None
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)  # cancelled tasks are awaited
         await self.worker.stop()
 
     # -- people -------------------------------------------------------------------------------
@@ -193,7 +201,7 @@ class Roster:
     ) -> Person:
         """Change some fields of a person (``pin=None`` removes the PIN); returns the new state."""
         enrollid = check_enrollid(enrollid)
-        changes = {
+        changes: dict[str, Any] = {
             k: v
             for k, v in dict(
                 name=name, admin=admin, enabled=enabled, valid_from=valid_from,
@@ -781,6 +789,8 @@ def _frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFram
     for column in ("next_at", "created_at", "at"):
         if column in frame:
             frame[column] = pd.to_datetime(frame[column].astype("int64"), unit="us", utc=True)
+    if "next_at" in frame:  # 0 means "no wait": NaT, not 1970-01-01
+        frame["next_at"] = frame["next_at"].where(frame["next_at"].dt.year > 1970)
     types = {"id": "int64", "sn": "string", "cmd": "string", "enrollid": "int64",
              "backupnum": "Int16", "enabled": "boolean", "attempts": "int16",
              "ok": "bool", "reason": "string", "last_error": "string"}  # fmt: skip

@@ -60,6 +60,22 @@ class Store(Protocol):
     async def delete_credential(self, sn: str, enrollid: int, backupnum: int) -> None:
         """Forget a credential slot (12: all fingerprints, 13: the whole user)."""
 
+    async def quarantine_frame(
+        self,
+        sn: str,
+        cmd: str,
+        items: Sequence[tuple[str, str]],
+        received_at: datetime | None = None,
+    ) -> int:
+        """Keep unreadable items (``(reason, raw)`` pairs) durably, once each; return how many
+        were new. The frame they came in is acknowledged right after."""
+
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Quarantined items, newest first (``id, sn, cmd, reason, raw, received_at``)."""
+
+    def quarantine_count(self) -> int:
+        """How many items are in quarantine."""
+
     def devices(self) -> list[dict[str, Any]]:
         """Every terminal ever seen, newest first."""
 

@@ -84,6 +84,15 @@ CREATE TABLE IF NOT EXISTS credentials (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (sn, enrollid, backupnum)
 );
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY,
+    sn TEXT NOT NULL,
+    cmd TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS quarantine_once ON quarantine (sn, cmd, raw);
 """
 
 _INSERT_LOG = (
@@ -138,9 +147,11 @@ class SQLiteStore:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._failing: str | None = None
         """Why writes fail right now (disk full, read-only), or None while they work."""
+        self._closed = False
+        self._closing = threading.Lock()
+        """Makes "not closed, so queue the write" atomic with :meth:`close`."""
         self._writer = threading.Thread(target=self._write_loop, name="wac-store", daemon=True)
         self._writer.start()
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"<SQLiteStore {self.path}>"
@@ -273,6 +284,7 @@ class SQLiteStore:
         await self._submit(write)
 
     async def delete_credential(self, sn: str, enrollid: int, backupnum: int) -> None:
+        args: tuple[object, ...]
         if backupnum == BackupNum.ALL:
             sql, args = "sn = ? AND enrollid = ?", (sn, enrollid)
         elif backupnum == BackupNum.ALL_FINGERPRINTS:
@@ -284,6 +296,29 @@ class SQLiteStore:
             db.execute(f"DELETE FROM credentials WHERE {sql}", args)
 
         await self._submit(write)
+
+    async def quarantine_frame(
+        self,
+        sn: str,
+        cmd: str,
+        items: Sequence[tuple[str, str]],
+        received_at: datetime | None = None,
+    ) -> int:
+        """Keep unreadable items (``(reason, raw)`` pairs) a terminal sent; returns how many
+        were new (a re-sent batch quarantines nothing twice)."""
+        at = micros(received_at or datetime.now(UTC))
+        rows = [(sn, cmd, reason, raw, at) for reason, raw in items]
+
+        def write(db: sqlite3.Connection) -> int:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO quarantine (sn, cmd, reason, raw, received_at)"
+                " VALUES (?,?,?,?,?)",
+                rows,
+            )
+            return db.total_changes - before
+
+        return await self._submit(write)
 
     async def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` inside the writer's next transaction (for store extensions)."""
@@ -379,24 +414,61 @@ class SQLiteStore:
             for enrollid, name, time, time_raw, mode, inout, event in reversed(rows)
         ]
 
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Quarantined items, newest first (``id, sn, cmd, reason, raw, received_at``)."""
+        sql = "SELECT id, sn, cmd, reason, raw, received_at FROM quarantine"
+        args: list[Any] = []
+        if sn is not None:
+            sql += " WHERE sn = ?"
+            args.append(sn)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self.reader() as db:
+            rows = db.execute(sql, args).fetchall()
+        return [
+            {"id": id_, "sn": sn_, "cmd": cmd, "reason": reason, "raw": raw,
+             "received_at": _from_micros(at)}
+            for id_, sn_, cmd, reason, raw, at in rows
+        ]  # fmt: skip
+
+    def quarantine_count(self) -> int:
+        with self.reader() as db:
+            return int(db.execute("SELECT count(*) FROM quarantine").fetchone()[0])
+
     def log_image(self, log_id: int) -> bytes | None:
         with self.reader() as db:
             row = db.execute("SELECT image FROM log_images WHERE log_id = ?", (log_id,)).fetchone()
         return bytes(row[0]) if row else None
 
-    def reader(self) -> sqlite3.Connection:
+    def reader(self) -> _Reader:
         """A fresh read connection; use it as a context manager and drop it after."""
         return _Reader(self._connect())
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(None)
+        """Finish the writes queued so far; any write submitted meanwhile fails with
+        :class:`StoreError` (its caller never waits for ever)."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
         self._writer.join(timeout=30)
+        self._fail_queued()
         self._keeper.close()
+
+    def _fail_queued(self) -> None:
+        error = StoreError("store is closed")
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None and not job[1].done():
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    job[1].set_exception(error)
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -415,10 +487,11 @@ class SQLiteStore:
         return db
 
     async def _submit(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        if self._closed:
-            raise StoreError("store is closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((fn, future))
+        with self._closing:
+            if self._closed:
+                raise StoreError("store is closed")
+            self._queue.put((fn, future))
         return await asyncio.wrap_future(future)
 
     def _write_loop(self) -> None:
@@ -432,7 +505,7 @@ class SQLiteStore:
                 except queue.Empty:
                     break
                 jobs.append(job)
-            stop = jobs[-1] is None
+            stop = jobs[-1] is None  # close() queues None last: nothing is queued after it
             batch = [j for j in jobs if j is not None]
             if batch:
                 try:
