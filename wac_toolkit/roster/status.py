@@ -46,11 +46,8 @@ class QueueStatus:
 def queue_status(db: sqlite3.Connection, window: int = OUTCOME_WINDOW) -> dict[str, QueueStatus]:
     """Every known terminal's :class:`QueueStatus` (0 for terminals with nothing queued)."""
     counts = queue.counts(db, tables.terminals(db))
-    queued = [dict(zip(queue.QUEUE_COLUMNS, r, strict=True)) for r in queue.pending_rows(db)]
-    settled = [
-        dict(zip(queue.OUTCOME_COLUMNS, r, strict=True))
-        for r in queue.outcome_rows(db, None, window)
-    ]
+    queued = [_row(queue.QUEUE_COLUMNS, r) for r in queue.pending_rows(db)]
+    settled = [_row(queue.OUTCOME_COLUMNS, r) for r in queue.outcome_rows(db, None, window)]
     oldest: dict[str, int] = {}
     retrying: dict[str, int] = {}
     last_error: dict[str, str | None] = {}
@@ -87,12 +84,16 @@ def queued_for(db: sqlite3.Connection, enrollid: int) -> dict[str, list[dict[str
     """One person's queued steps per terminal: cmd, backupnum, attempts, last_error."""
     out: dict[str, list[dict[str, Any]]] = {}
     for row in queue.pending_rows(db):
-        step = dict(zip(queue.QUEUE_COLUMNS, row, strict=True))
+        step = _row(queue.QUEUE_COLUMNS, row)
         if step["enrollid"] == enrollid:
             out.setdefault(step["sn"], []).append(
                 {k: step[k] for k in ("cmd", "backupnum", "attempts", "last_error")}
             )
     return out
+
+
+def _row(columns: tuple[str, ...], row: tuple[object, ...]) -> dict[str, Any]:
+    return dict(zip(columns, row, strict=True))
 
 
 def _moment(micros: int) -> datetime:
