@@ -32,7 +32,11 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.service import async_extract_referenced_entity_ids
 
 from wac_toolkit.errors import WacError
@@ -227,12 +231,18 @@ def _devices(hass: HomeAssistant, device_ids: Any, *, strict: bool) -> list[Targ
 
 
 def resolve_targets(hass: HomeAssistant, call: ServiceCall) -> list[Target]:
-    """The terminals a call targets: devices named directly must be terminals; areas,
-    labels and floors contribute the terminals among their devices."""
+    """The terminals a call targets: devices named directly must be terminals; entities,
+    areas, labels and floors contribute the terminals among their devices."""
     named = set(cv.ensure_list(call.data.get(ATTR_DEVICE_ID) or []))
     selected = async_extract_referenced_entity_ids(hass, call)
+    entities = er.async_get(hass)
+    of_entities = {
+        entry.device_id
+        for entity_id in selected.referenced
+        if (entry := entities.async_get(entity_id)) is not None and entry.device_id is not None
+    }  # an entity of a terminal (its door button, say) stands for the terminal
     targets = _devices(hass, named, strict=True)
-    targets += _devices(hass, selected.referenced_devices - named, strict=False)
+    targets += _devices(hass, (selected.referenced_devices | of_entities) - named, strict=False)
     if not targets:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_terminals")
     return targets

@@ -218,3 +218,15 @@ async def test_partial_success_reports_each_terminal(hass: HomeAssistant, hub, t
     assert err.value.translation_key == "partial_failure"
     assert "VT00002 is not connected" in str(err.value)
     assert terminal_state(up).opened == [None, None]
+
+
+async def test_an_entity_of_a_terminal_targets_it(hass: HomeAssistant, hub, terminal):
+    vt = await terminal("VT00001")
+    await hass.services.async_call(
+        DOMAIN,
+        "open_door",
+        {"doornum": 2},
+        blocking=True,
+        target={"entity_id": "button.ai806_vt00001_open_door"},
+    )
+    assert terminal_state(vt).opened == [2]
