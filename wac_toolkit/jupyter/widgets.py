@@ -542,16 +542,20 @@ class Presence:
         self._lock = threading.Lock()
         self._boxes: dict[int, w.Checkbox] = {}
         self.names = roster_names(self.session)
+        import pandas as pd
+
         now = self.session.now_local()
         logs = self.session.logs(since=now - self.window)
         start = who_is_inside(logs, now, window=self.window, names=self.names)
         self.inside: dict[int, tuple[str, str, datetime]] = {
-            int(row.enrollid): (
-                str(row.name) if isinstance(row.name, str) else "",
-                str(row.sn),
-                row.since.to_pydatetime().replace(tzinfo=None),
+            int(enrollid): (name if isinstance(name, str) else "", str(sn), since)
+            for enrollid, name, sn, since in zip(
+                start["enrollid"].tolist(),
+                start["name"].tolist(),
+                start["sn"].tolist(),
+                [pd.Timestamp(t).to_pydatetime().replace(tzinfo=None) for t in start["since"]],
+                strict=True,
             )
-            for row in start.itertuples(index=False)
         }
         """``{enrollid: (name, sn, since)}`` for everyone inside now."""
         self.stopped = False
