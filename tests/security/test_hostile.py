@@ -8,6 +8,7 @@ which credential, what the roster says, what the terminal list shows, what was s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -166,10 +167,26 @@ async def test_an_impostor_is_refused_and_the_real_door_still_gets_a_revocation(
     reply, code = await claim(site.url, DOOR)
     assert (reply["reason"], code) == ("identity mismatch", 1008)
 
-    # the revocation reaches the real door and is acted on in its own tables
+    # the revocation reaches the real door and is acted on in its own tables, while the
+    # impostor keeps dialing in as DOOR
+    refusals: list[str] = []
+
+    async def keep_claiming() -> None:
+        while True:
+            reply, _ = await claim(site.url, DOOR, cpusn="CPU-EVIL")
+            refusals.append(reply["reason"])
+
+    impostor = asyncio.create_task(keep_claiming())
+    await until(lambda: refusals)
     assert await site.roster.remove_person(7)
     await until(lambda: 7 not in door.users)
     await site.roster.wait_synced(DOOR)
+    await until(lambda: len(refusals) >= 2)
+    impostor.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await impostor
+    assert set(refusals) == {"identity mismatch"}
+    assert site.terminal(DOOR).online and site.terminal(DOOR).remote == real_remote
     outcomes = site.roster.outcomes(DOOR)
     assert outcomes.iloc[-1]["cmd"] == "deleteuser" and bool(outcomes.iloc[-1]["ok"])
 
