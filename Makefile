@@ -37,7 +37,7 @@ $(P2_VENV)/bin/wac: pyproject.toml
 
 test-pandas2: $(P2_VENV)/bin/wac   ## the DataFrame, analysis and Jupyter tests on pandas 2.2
 	$(P2_VENV)/bin/python -c 'import pandas; assert pandas.__version__.startswith("2.2"), pandas.__version__'
-	$(P2_VENV)/bin/pytest -q -p no:cacheprovider tests/test_dataframe.py tests/test_analysis_*.py tests/jupyter tests/test_cli.py
+	$(P2_VENV)/bin/pytest -q -p no:cacheprovider tests/test_dataframe.py tests/test_analysis_*.py tests/test_safe_cells.py tests/jupyter tests/test_cli.py
 
 test-notebooks: $(BIN)/wac   ## runs every notebook top to bottom (each starts its own gateway on port 0)
 	$(BIN)/pytest -q -p no:cacheprovider --nbmake notebooks/
