@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve generate types test test-core test-pandas2 test-notebooks test-ha test-browser bench style clean
+.PHONY: demo serve generate types types-ha test test-core test-pandas2 test-notebooks test-ha test-browser bench style clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -57,6 +57,13 @@ $(HA_BIN)/.installed: pyproject.toml requirements/ha-constraints.txt requirement
 
 test-ha: $(HA_BIN)/.installed   ## custom_components/wac against the real HA test harness
 	$(HA_BIN)/pytest -q -c tests/ha/pytest.ini tests/ha
+
+# custom_components/wac under mypy --strict with Home Assistant's own typing (HA venv). Not in
+# `make test` yet: 10 findings left (pending.py, services.py, people.py). wac_toolkit is checked
+# by `make types` in its own venv, so here its modules are followed silently.
+types-ha: $(HA_BIN)/.installed
+	$(HA_BIN)/pip install -q mypy
+	$(HA_BIN)/mypy --strict --python-version 3.13 --follow-imports silent custom_components/wac
 
 test-browser: $(BIN)/wac   ## JupyterLab in headless Debian chromium; installs what is missing
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)

@@ -3,9 +3,10 @@
 Each :class:`Command` says who sends it, what fields it takes (with the Python argument that
 fills each one and how it goes on the wire), what the reply becomes, whether the other side
 replies at all, whether it pages, and whether it destroys data. The typed methods of ``Session``
-and ``WacClient`` (:mod:`wac_toolkit.commands`), the virtual terminal, the control endpoint,
-the CLI, the magics and Home Assistant all look commands up here, so a new command is added
-in one place. :func:`markdown_table` renders the README's command list.
+and ``WacClient`` (source generated from here by :mod:`wac_toolkit.codegen`: run it after a
+change), the virtual terminal, the control endpoint, the CLI, the magics and Home Assistant all
+look commands up here, so a new command is added in one place. :func:`markdown_table` renders
+the README's command list.
 """
 
 from __future__ import annotations
