@@ -22,7 +22,7 @@ from .errors import FrameError, StoreError, WacError
 from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
 from .net.gateway import Gateway
 from .net.peer import Peer
-from .protocol.handlers import ack, fail, reg_reply, sendlog_reply, senduser_reply
+from .protocol.handlers import REG_INVALID, ack, fail, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .protocol.values import format_time, is_canonical_time
 from .quarantine import Quarantined, Unreadable, raw_text, split_sendlog
@@ -391,7 +391,10 @@ class Session(SessionCommands):
         try:
             info = DeviceInfo.from_reg(frame)
         except FrameError as exc:
-            return fail("reg", str(exc))
+            log.warning("refused a reg from %s: %s", peer.remote, exc)
+            return fail(
+                "reg", REG_INVALID
+            )  # shown on the terminal's screen: words, not parser text
         if self.allow is not None and info.sn not in self.allow:
             log.warning("refused terminal %s from %s: not in the allow-list", info.sn, peer.remote)
             return fail("reg", "terminal not allowed")
