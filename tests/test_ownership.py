@@ -31,14 +31,16 @@ async def test_the_roster_poller_logs_an_unreadable_queue_and_keeps_polling(
 ):
     caplog.set_level(logging.WARNING)
     worker = SyncWorker(session, poll=0.05)
-    with sqlite3.connect(db_path) as db:
-        db.execute("ALTER TABLE roster_queue RENAME TO roster_queue_away")
-    worker.kick("NOBODY")  # starts the poller
-    await until(lambda: any("cannot read the queue" in r.getMessage() for r in caplog.records))
-    with sqlite3.connect(db_path) as db:
-        db.execute("ALTER TABLE roster_queue_away RENAME TO roster_queue")
-    caplog.clear()
-    await until(lambda: worker._poller is not None and not worker._poller.done())
-    await asyncio.sleep(0.2)
-    assert not any("cannot read the queue" in r.getMessage() for r in caplog.records)
-    await worker.stop()
+    try:
+        with sqlite3.connect(db_path) as db:
+            db.execute("ALTER TABLE roster_queue RENAME TO roster_queue_away")
+        worker.kick("NOBODY")  # starts the poller
+        await until(lambda: any("cannot read the queue" in r.getMessage() for r in caplog.records))
+        with sqlite3.connect(db_path) as db:
+            db.execute("ALTER TABLE roster_queue_away RENAME TO roster_queue")
+        caplog.clear()
+        await until(lambda: worker._poller is not None and not worker._poller.done())
+        await asyncio.sleep(0.2)
+        assert not any("cannot read the queue" in r.getMessage() for r in caplog.records)
+    finally:
+        await worker.stop()
