@@ -41,7 +41,7 @@ def test_the_reply_to_the_command_in_flight_answers_it():
 
 def test_a_field_never_replaces_the_command():
     conn = Connection()
-    frame = conn.send_command("getuserinfo", {"cmd": "cleanuser", "enrollid": 1}, 0.0, timeout=5)
+    frame = conn.send_command("getuserinfo", {"cmd": "cleanuser", "enrollid": 1}, now=0, timeout=5)
     assert frame == {"cmd": "getuserinfo", "enrollid": 1}
 
 
