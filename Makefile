@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve generate types test test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser bench style dist clean
+.PHONY: demo serve generate types types-ha test test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser bench style dist clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,7 +37,7 @@ $(P2_VENV)/bin/wac: pyproject.toml
 
 test-pandas2: $(P2_VENV)/bin/wac   ## the DataFrame, analysis and Jupyter tests on pandas 2.2
 	$(P2_VENV)/bin/python -c 'import pandas; assert pandas.__version__.startswith("2.2"), pandas.__version__'
-	$(P2_VENV)/bin/pytest -q -p no:cacheprovider tests/test_dataframe.py tests/test_analysis_*.py tests/jupyter tests/test_cli.py
+	$(P2_VENV)/bin/pytest -q -p no:cacheprovider tests/test_dataframe.py tests/test_analysis_*.py tests/test_safe_cells.py tests/jupyter tests/test_cli.py
 
 test-notebooks: $(BIN)/wac   ## runs every notebook top to bottom (each starts its own gateway on port 0)
 	$(BIN)/pytest -q -p no:cacheprovider --nbmake notebooks/
@@ -62,6 +62,13 @@ test-ha: $(HA_BIN)/.installed   ## custom_components/wac against the real HA tes
 # runs in the toolkit's venv (virtual terminals dial it); about a minute.
 test-ha-e2e: $(HA_BIN)/.installed $(BIN)/wac   ## a real Home Assistant, end to end
 	WAC_HA_PYTHON=$(abspath $(HA_BIN))/python $(BIN)/pytest -q -s -p no:cacheprovider tests/ha_e2e
+
+# custom_components/wac under mypy --strict with Home Assistant's own typing (HA venv). Not in
+# `make test` yet: 10 findings left (pending.py, services.py, people.py). wac_toolkit is checked
+# by `make types` in its own venv, so here its modules are followed silently.
+types-ha: $(HA_BIN)/.installed
+	$(HA_BIN)/pip install -q mypy
+	$(HA_BIN)/mypy --strict --python-version 3.13 --follow-imports silent custom_components/wac
 
 test-browser: $(BIN)/wac   ## JupyterLab in headless Debian chromium; installs what is missing
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)

@@ -56,3 +56,27 @@ def test_the_blocking_twin_keeps_the_async_signature():
         assert list(async_params) == list(blocking_params), name
     assert not hasattr(SessionSync, "iter_logs")  # an async iterator has no blocking twin
     assert Ack.__name__ in inspect.signature(WacClientSync.set_time).return_annotation
+
+
+def test_ipython_completes_a_command_with_jedi(tmp_path):
+    from IPython.core.completer import provisionalcompleter
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    if InteractiveShell.initialized():
+        shell = InteractiveShell.instance()
+    else:
+        config = Config()
+        config.HistoryManager.hist_file = ":memory:"
+        shell = InteractiveShell.instance(config=config)
+    assert shell.Completer.use_jedi
+    session = Session(tmp_path / "s.sqlite", port=0)
+    shell.user_ns["s"] = session
+    try:
+        with provisionalcompleter():
+            found = list(shell.Completer.completions("s.open_d", 8))
+        assert [(c.text, c.type) for c in found] == [("open_door", "function")]
+        assert "doornum" in found[0].signature
+    finally:
+        del shell.user_ns["s"]
+        session.store.close()

@@ -21,6 +21,7 @@ from typing import Any
 
 from . import __version__
 from .cli_commands import add_control_options, register as register_terminal_commands, serve_control
+from .cli_output import progress_bar as _bar, table as _table
 from .errors import WacError
 from .net.terminal import VirtualTerminal, run_fleet
 from .quarantine_cli import register as register_quarantine
@@ -319,22 +320,6 @@ def _counter(total: int, label: str) -> Callable[..., None]:
         _bar(done, total, label)
 
     return advance
-
-
-def _bar(done: int, total: int, label: str) -> None:
-    """A one-line progress bar on stderr (tqdm-free, so the base install has no extra needs)."""
-    width = 30
-    filled = int(width * done / total) if total else width
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label}")
-    sys.stderr.flush()
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .cli_output import progress_bar, table
 from .client import WacClient
 from .control_endpoint import TCP_ENV, TOKEN_ENV, open_control, read_token_file
 from .protocol.models import BackupNum
@@ -148,11 +149,9 @@ def _command(sub: Any, name: str, help: str, action: Action) -> argparse.Argumen
 
 
 def _progress(label: str) -> Callable[[int, int | None], None]:
-    from .cli import _bar
-
     def show(done: int, total: int | None) -> None:
         if total:
-            _bar(min(done, total), total, label)
+            progress_bar(min(done, total), total, label)
         else:
             sys.stderr.write(f"\r{done} {label}")
             sys.stderr.flush()
@@ -168,11 +167,9 @@ async def _users(client: WacClient, args: argparse.Namespace) -> int:
     for slot in slots:
         by_user.setdefault(slot.enrollid, []).append(slot.backupnum.label)
         admins[slot.enrollid] = slot.admin
-    from .cli import _table
-
     rows = [[str(e), str(admins[e]), ", ".join(kinds)] for e, kinds in sorted(by_user.items())]
     if rows:
-        _table(["enrollid", "admin", "credentials"], rows)
+        table(["enrollid", "admin", "credentials"], rows)
     print(f"{len(by_user)} users, {len(slots)} credentials on {args.sn}")
     return 0
 

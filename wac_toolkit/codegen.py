@@ -169,20 +169,20 @@ def _catalogue_method(spec: Command) -> Method:
     P = inspect.Parameter
     params = [P("sn", P.POSITIONAL_OR_KEYWORD, annotation="str")]
     args = ["sn: the terminal's serial number."]
-    keyword_only = False
+    keyword_only = optional_seen = False
     for spec_field in spec.fields:
         note = _annotation(spec_field)
         optional = spec_field.default is not NO_DEFAULT or not spec_field.required
-        if spec.settings and not spec_field.required:
-            keyword_only = True
-        if optional:
-            default = None if spec_field.default is NO_DEFAULT else spec_field.default
-            if default is None:
-                note = f"{note} | None"
+        # Settings are keyword-only; so is a required field after an optional one.
+        keyword_only |= (spec.settings and not spec_field.required) or (
+            optional_seen and not optional
+        )
         kind = P.KEYWORD_ONLY if keyword_only else P.POSITIONAL_OR_KEYWORD
         if optional:
+            default = None if spec_field.default is NO_DEFAULT else spec_field.default
+            note = f"{note} | None" if default is None else note
             params.append(P(spec_field.param, kind, default=default, annotation=note))
-            keyword_only = keyword_only or spec.settings
+            optional_seen = True
         else:
             params.append(P(spec_field.param, kind, annotation=note))
         args.append(f"{spec_field.param}: {_help(spec_field)}")

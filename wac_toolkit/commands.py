@@ -39,6 +39,7 @@ __all__ = [
     "CommandTarget",
     "PagingError",
     "Progress",
+    "Pulled",
     "command_methods",
     "is_long",
     "iter_logs",
@@ -263,7 +264,19 @@ async def run_command(
     reply = await target._terminal_request(
         sn, spec.name, fields, timeout=timeout, expect_reply=spec.has_reply
     )
-    return spec.result(reply) if spec.result is not None else reply
+    return spec.result(_known(reply, sn, fields)) if spec.result is not None else reply
+
+
+def _known(reply: dict[str, Any], sn: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The reply with what we already know filled in where firmware left it out: old firmware
+    omits ``sn``, and most omit the ``enrollid``/``backupnum`` of the request (the connection
+    state machine already checked that any it did echo match)."""
+    missing: dict[str, Any] = {k: fields[k] for k in ("enrollid", "backupnum") if k in fields}
+    if sn:
+        missing["sn"] = sn
+    if all(reply.get(k) is not None for k in missing):
+        return reply
+    return {**reply, **{k: v for k, v in missing.items() if reply.get(k) is None}}
 
 
 def _log_fields(
@@ -340,21 +353,55 @@ async def pull_logs(
     progress: Progress | None = None,
     timeout: float | None = None,
     max_pages: int = DEFAULT_MAX_PAGES,
-) -> int:
+) -> Pulled:
     """Page through the terminal's logs into the store; returns how many rows were new.
 
     Pages are stored as they arrive (duplicates of pushed records drop), so an
-    interrupted pull keeps what it got.
+    interrupted pull keeps what it got. Records outside the requested days (firmware that
+    ignores the filter) are stored too, they are real punches, and counted in ``outside``.
     """
     spec, fields = _log_fields(new_only, since, until)
     pages = _pages(
         target, sn, spec, fields, max_pages=max_pages, timeout=timeout, progress=progress
     )
-    new = 0
+    new = received = outside = 0
+    first, last = fields.get("from"), fields.get("to")
     async for page in pages:
         records = tuple(LogRecord.from_wire(item) for item in page.records)
+        received += len(records)
+        if first is not None or last is not None:
+            outside += sum(1 for r in records if not _within(r, first, last))
         new += await target._store_pulled(sn, records, spec.name)
-    return new
+    if outside:
+        log.warning(
+            "terminal %s returned %d of %d records outside %s..%s; stored anyway (they are"
+            " real punches)", sn, outside, received, first or "", last or "",
+        )  # fmt: skip
+    return Pulled(new, received=received, outside=outside)
+
+
+class Pulled(int):
+    """What :func:`pull_logs` returns: the number of new rows (an int, as before), with
+    ``received`` (records the terminal sent) and ``outside`` (records outside the requested
+    days: firmware that ignores the filter; they are stored all the same)."""
+
+    received: int
+    outside: int
+
+    def __new__(cls, new: int, *, received: int = 0, outside: int = 0) -> Pulled:
+        value = super().__new__(cls, new)
+        value.received = received
+        value.outside = outside
+        return value
+
+
+def _within(record: LogRecord, first: str | None, last: str | None) -> bool:
+    """Whether a record's day lies in ``first..last`` (``YYYY-MM-DD``, both inclusive)."""
+    moment = record.datetime
+    if moment is None:
+        return True  # unreadable time: not counted as outside (it is kept as sent)
+    day = moment.strftime("%Y-%m-%d")
+    return (first is None or day >= first) and (last is None or day <= last)
 
 
 async def reboot(

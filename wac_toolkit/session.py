@@ -30,7 +30,7 @@ from .events import (
 )
 from .net.gateway import Gateway
 from .net.peer import Peer
-from .protocol.handlers import ack, fail, reg_reply, sendlog_reply, senduser_reply
+from .protocol.handlers import REG_INVALID, ack, fail, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .protocol.values import format_time, is_canonical_time
 from .quarantine import Quarantined, Unreadable, raw_text, split_sendlog
@@ -441,7 +441,10 @@ class Session(SessionCommands, SessionTrust):
         try:
             info = DeviceInfo.from_reg(frame)
         except FrameError as exc:
-            return fail("reg", str(exc)[:120])
+            log.warning("refused a reg from %s: %s", peer.remote, exc)
+            return fail(
+                "reg", REG_INVALID
+            )  # shown on the terminal's screen: words, not parser text
         checked, problem = bounds.check_reg(info)
         if checked is None:
             log.warning("refused a reg from %s: %s", peer.remote, problem)

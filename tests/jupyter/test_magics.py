@@ -331,9 +331,13 @@ def test_pull_logs_into_the_store(ip, fleet):
     from datetime import datetime
 
     terminal = fleet.terminals["VT00000"]
-    for minute in range(5):  # records the gateway never got pushed
-        terminal.punch(2, datetime(2025, 7, 1, 8, minute))
-    terminal.acked = len(terminal.logs)
+
+    async def unpushed() -> None:  # on the terminal's loop: asyncio objects are not thread-safe
+        for minute in range(5):  # records the gateway never got pushed
+            terminal.punch(2, datetime(2025, 7, 1, 8, minute))
+        terminal.acked = len(terminal.logs)
+
+    magics(ip).runtime.run(unpushed())
     out = cell(ip, "%wac pull-logs VT00000 --all")
     assert repr(out) == "VT00000: pulled all logs, 5 new records stored"
     assert len(cell(ip, "%wac logs --sn VT00000 --until 2025-07-02")) == 5

@@ -39,6 +39,12 @@ def test_the_reply_to_the_command_in_flight_answers_it():
     assert conn.inflight is None and conn.next_deadline() is None
 
 
+def test_a_field_never_replaces_the_command():
+    conn = Connection()
+    frame = conn.send_command("getuserinfo", {"cmd": "cleanuser", "enrollid": 1}, now=0, timeout=5)
+    assert frame == {"cmd": "getuserinfo", "enrollid": 1}
+
+
 def test_requests_from_the_other_side_interleave_with_our_command():
     conn = Connection()
     conn.send_command("getuserlist", {"stn": True}, now=0.0, timeout=5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, assert_type
 
 from wac_toolkit import LogRecord, Session, SessionSync, UserSlot
+from wac_toolkit.commands import Pulled
 from wac_toolkit.protocol.results import Ack, DeviceSettings, Rebooted, UserName
 from wac_ws_sdk import DeviceError, WacClient, WacClientSync, handle_sendlog
 
@@ -21,7 +22,7 @@ async def session_api(session: Session) -> None:
     assert_type(await session.set_dev_info("SN", volume=3, sleep=True), Ack)
     assert_type(await session.get_user_name("SN", 7), UserName)
     assert_type(await session.set_user_names("SN", {7: "Ana"}), int)
-    assert_type(await session.pull_logs("SN", new_only=False, since="2026-01-01"), int)
+    assert_type(await session.pull_logs("SN", new_only=False, since="2026-01-01"), Pulled)
     assert_type(await session.reboot("SN", wait_reconnect=30), Rebooted)
     async for record in session.iter_logs("SN"):
         assert_type(record, LogRecord)

@@ -8,7 +8,7 @@ from collections.abc import Coroutine, Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..commands import LONG_CALL, Progress
+from ..commands import LONG_CALL, Progress, Pulled
 from ..protocol.models import LogRecord, UserCredential
 from ..protocol.paging import DEFAULT_MAX_PAGES
 from ..protocol.results import (
@@ -76,7 +76,7 @@ class WacClientSyncCommands:
 
         Args:
             enrollid: user number.
-            backupnum: credential slot (BackupNum).
+            backupnum: credential slot (not 12/13).
             timeout: seconds to wait for each reply (None: the transport's).
         """
         return self._run(
@@ -784,13 +784,14 @@ class WacClientSyncCommands:
         progress: Progress | None = None,
         timeout: float | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> int:
+    ) -> Pulled:
         """Blocking :meth:`WacClient.pull_logs`.
 
         Page through the terminal's logs into the store; returns how many rows were new.
 
         Pages are stored as they arrive (duplicates of pushed records drop), so an
-        interrupted pull keeps what it got.
+        interrupted pull keeps what it got. Records outside the requested days (firmware that
+        ignores the filter) are stored too, they are real punches, and counted in ``outside``.
         """
         return self._run(
             self._client.pull_logs(

@@ -8,7 +8,7 @@ from collections.abc import Coroutine, Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..commands import LONG_CALL, Progress
+from ..commands import LONG_CALL, Progress, Pulled
 from ..protocol.models import LogRecord, UserCredential
 from ..protocol.paging import DEFAULT_MAX_PAGES
 from ..protocol.results import (
@@ -81,7 +81,7 @@ class SessionSyncCommands:
         Args:
             sn: the terminal's serial number.
             enrollid: user number.
-            backupnum: credential slot (BackupNum).
+            backupnum: credential slot (not 12/13).
             timeout: seconds to wait for each reply (None: the transport's).
         """
         return self.run(
@@ -834,13 +834,14 @@ class SessionSyncCommands:
         progress: Progress | None = None,
         timeout: float | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> int:
+    ) -> Pulled:
         """Blocking :meth:`Session.pull_logs`.
 
         Page through the terminal's logs into the store; returns how many rows were new.
 
         Pages are stored as they arrive (duplicates of pushed records drop), so an
-        interrupted pull keeps what it got.
+        interrupted pull keeps what it got. Records outside the requested days (firmware that
+        ignores the filter) are stored too, they are real punches, and counted in ``outside``.
         """
         return self.run(
             self.session.pull_logs(

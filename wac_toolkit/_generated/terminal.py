@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from .. import commands as _commands
-from ..commands import CommandTarget, Progress
+from ..commands import CommandTarget, Progress, Pulled
 from ..protocol.models import LogRecord, UserCredential
 from ..protocol.paging import DEFAULT_MAX_PAGES, Page
 from ..protocol.results import (
@@ -67,7 +67,7 @@ class TerminalCommands(CommandTarget):
         Args:
             sn: the terminal's serial number.
             enrollid: user number.
-            backupnum: credential slot (BackupNum).
+            backupnum: credential slot (not 12/13).
             timeout: seconds to wait for each reply (None: the transport's).
         """
         result = await _commands.run_command(
@@ -877,11 +877,12 @@ class TerminalCommands(CommandTarget):
         progress: Progress | None = None,
         timeout: float | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> int:
+    ) -> Pulled:
         """Page through the terminal's logs into the store; returns how many rows were new.
 
         Pages are stored as they arrive (duplicates of pushed records drop), so an
-        interrupted pull keeps what it got.
+        interrupted pull keeps what it got. Records outside the requested days (firmware that
+        ignores the filter) are stored too, they are real punches, and counted in ``outside``.
         """
         return await _commands.pull_logs(
             self,

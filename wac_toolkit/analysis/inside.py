@@ -65,7 +65,8 @@ def who_is_inside(
     recent = punches.loc[(punches["time"] <= moment) & (punches["time"] > moment - span)]
     recent = drop_double_scans(recent) if len(recent) else recent
     rows: list[dict[str, Any]] = []
-    for enrollid, mine in recent.groupby("enrollid", sort=True):
+    for key, mine in recent.groupby("enrollid", sort=True):
+        enrollid = int(key)  # type: ignore[arg-type]  # a groupby key: the Int64 enrollid
         last = mine.iloc[-1]
         flags = mine["inout"] if "inout" in mine.columns else None
         if flags is not None and pd.notna(last["inout"]):
@@ -74,14 +75,14 @@ def who_is_inside(
             inside = len(mine) % 2 == 1
         if not inside:
             continue
-        name = (names or {}).get(int(enrollid))
+        name = (names or {}).get(enrollid)
         if not name and "name" in mine.columns:
             known = mine["name"].dropna()
             known = known[known != ""]
             name = str(known.iloc[-1]) if len(known) else None
         rows.append(
             {
-                "enrollid": int(enrollid),
+                "enrollid": enrollid,
                 "name": name,
                 "since": last["time"],
                 "sn": str(last["sn"]) if "sn" in mine.columns else None,

@@ -37,7 +37,7 @@ def person_mode(enrollid: int) -> int:
     return int(PERSON_MODES[(enrollid - 1) % len(PERSON_MODES)])
 
 
-def person_credentials(enrollid: int) -> dict[int, object]:
+def person_credentials(enrollid: int) -> dict[int, str | int]:
     """The one credential a simulated person is enrolled with, matching :func:`person_mode`:
     a fingerprint template, a card (100000+id), a PIN (1000+id) or a face template."""
     mode = person_mode(enrollid)

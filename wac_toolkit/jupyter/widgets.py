@@ -160,8 +160,21 @@ class Dashboard:
 
     @property
     def summary(self) -> str:
-        """The counts line as plain text (what a cell should show, not the widget's HTML)."""
-        return _text(self.counts.value)
+        """The counts line as plain text (what a cell should show, not the widget's HTML).
+
+        Read from the model, not the widget: the widget is repainted on the kernel's thread,
+        which a cell waiting in a loop keeps busy."""
+        return self._counts_text(self.session.terminals())
+
+    def _counts_text(self, terminals: list[Any]) -> str:
+        with self._lock:
+            total = self.total
+        online = 0 if self.stopped else sum(t.online for t in terminals)
+        state = " · gateway stopped" if self.stopped else ""
+        return (
+            f"{online} of {count(len(terminals), 'terminal')} online · "
+            f"{count(total, 'access event')}{state}"
+        )
 
     def _load_last_day(self) -> None:
         """Punches per hour for the last 24 h from the store, so the chart starts full."""
@@ -220,11 +233,9 @@ class Dashboard:
         with self._lock:
             events = list(self._events)
             by_sn = dict(self._by_sn)
-            total = self.total
             per_hour = dict(self._per_hour)
             history = {sn: list(changes) for sn, changes in self._history.items()}
         terminals = self.session.terminals()
-        online = 0 if self.stopped else sum(t.online for t in terminals)
         rows = []
         for t in terminals:
             up = t.online and not self.stopped
@@ -245,11 +256,8 @@ class Dashboard:
             + "</div>"
         )
         self.hours.value = _hour_chart(per_hour, self._hour(now))
-        state = " · gateway stopped" if self.stopped else ""
-        self.counts.value = (
-            f'<span class="wac-counts">{online} of {count(len(terminals), "terminal")} online · '
-            f"{count(total, 'access event')}{state}</span>"
-        )
+        counts = html.escape(self._counts_text(terminals))
+        self.counts.value = f'<span class="wac-counts">{counts}</span>'
         self.redraws += 1
 
     def close(self) -> None:
@@ -534,16 +542,20 @@ class Presence:
         self._lock = threading.Lock()
         self._boxes: dict[int, w.Checkbox] = {}
         self.names = roster_names(self.session)
+        import pandas as pd
+
         now = self.session.now_local()
         logs = self.session.logs(since=now - self.window)
         start = who_is_inside(logs, now, window=self.window, names=self.names)
         self.inside: dict[int, tuple[str, str, datetime]] = {
-            int(row.enrollid): (
-                str(row.name) if isinstance(row.name, str) else "",
-                str(row.sn),
-                row.since.to_pydatetime().replace(tzinfo=None),
+            int(enrollid): (name if isinstance(name, str) else "", str(sn), since)
+            for enrollid, name, sn, since in zip(
+                start["enrollid"].tolist(),
+                start["name"].tolist(),
+                start["sn"].tolist(),
+                [pd.Timestamp(t).to_pydatetime().replace(tzinfo=None) for t in start["since"]],
+                strict=True,
             )
-            for row in start.itertuples(index=False)
         }
         """``{enrollid: (name, sn, since)}`` for everyone inside now."""
         self.stopped = False
@@ -561,8 +573,16 @@ class Presence:
 
     @property
     def summary(self) -> str:
-        """``3 inside · 1 accounted for · 2 missing`` as plain text."""
-        return _text(self.counts.value)
+        """``3 inside · 1 accounted for · 2 missing`` as plain text (from the model, like
+        :attr:`Dashboard.summary`)."""
+        return self._counts_text()
+
+    def _counts_text(self) -> str:
+        with self._lock:
+            inside = list(self.inside)
+        accounted = sum(1 for e in inside if self._boxes.get(e) and self._boxes[e].value)
+        state = " · gateway stopped" if self.stopped else ""
+        return f"{len(inside)} inside · {accounted} accounted for · {len(inside) - accounted} missing{state}"
 
     def _on_event(self, event: Event) -> None:
         if not isinstance(event, AccessEvent):
@@ -593,14 +613,8 @@ class Presence:
         return box
 
     def _count(self) -> None:
-        with self._lock:
-            inside = list(self.inside)
-        accounted = sum(1 for e in inside if self._boxes.get(e) and self._boxes[e].value)
-        state = " · gateway stopped" if self.stopped else ""
-        self.counts.value = (
-            f'<span class="wac-presence-counts">{len(inside)} inside · '
-            f"{accounted} accounted for · {len(inside) - accounted} missing{state}</span>"
-        )
+        counts = html.escape(self._counts_text())
+        self.counts.value = f'<span class="wac-presence-counts">{counts}</span>'
 
     def flush(self) -> None:
         """Redraw the list and the counts now."""

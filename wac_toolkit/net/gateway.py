@@ -22,7 +22,8 @@ from websockets.http11 import Request, Response
 from ..errors import FrameError, TerminalOffline
 from ..protocol import frames
 from ..protocol.handlers import fail
-from ..protocol.values import is_ok
+from ..protocol.summary import WarningSummary
+from ..protocol.values import is_ok, reason_of
 from .peer import Peer
 
 __all__ = [
@@ -120,6 +121,9 @@ class Gateway:
         self._unregistered = 0
         self._server: Server | None = None
         self._closing: set[asyncio.Task[None]] = set()
+        self._refusals = WarningSummary(60.0)
+        """Refused registrations are logged once per reason and minute, then counted: a
+        hostile device reconnecting in a loop cannot flood the log."""
         """Closes of replaced connections; :meth:`stop` awaits them."""
 
     @property
@@ -190,6 +194,8 @@ class Gateway:
         )
         reply = await self.handler.on_register(peer, frame)
         if not is_ok(reply) or not peer.sn:
+            reason = reason_of(reply) if not is_ok(reply) else "no serial number"
+            self._refused(connection, str(reason))
             await _send_quietly(connection, reply)
             await connection.close(CLOSE_REFUSED, "registration refused")
             return
@@ -233,14 +239,22 @@ class Gateway:
         try:
             frame = frames.decode(message)
         except FrameError as exc:
-            await _send_quietly(connection, fail("reg", str(exc)[:120]))
+            self._refused(connection, f"first frame is not a protocol message ({exc})")
+            await _send_quietly(connection, fail("reg", "send reg first"))
             await connection.close(CLOSE_NOT_REGISTERED, "reg expected")
             return None
         if frame.get("cmd") != "reg":
+            self._refused(connection, f"first frame is {frames.name(frame)!r}, not reg")
             await _send_quietly(connection, fail(frames.name(frame) or "reg", "send reg first"))
             await connection.close(CLOSE_NOT_REGISTERED, "reg expected")
             return None
         return frame
+
+    def _refused(self, connection: ServerConnection, reason: str) -> None:
+        now = asyncio.get_running_loop().time()
+        line = self._refusals.note(reason[:80], f"refused registration: {reason[:200]}", now)
+        if line:
+            log.warning("%s from %s", line, connection.remote_address)
 
 
 async def _send_quietly(connection: ServerConnection, frame: dict[str, Any]) -> None:

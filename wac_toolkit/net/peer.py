@@ -334,7 +334,10 @@ class Peer:
                 await self.handler(self, frame) if self.handler else {"ret": cmd, "result": True}
             )
         except Exception:
-            log.exception("handler for %r from %s failed", cmd, self.name)
+            now = asyncio.get_running_loop().time()
+            line = self.machine.note(f"handler {cmd}", f"handler for {cmd!r} failed", now)
+            if line:  # a frame that breaks a handler, sent in a loop, logs once a minute
+                log.exception("%s: %s", self.name, line)
             reply = fail(cmd, "server error")
         if reply is not None:
             try:

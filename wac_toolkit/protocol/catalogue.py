@@ -3,9 +3,10 @@
 Each :class:`Command` says who sends it, what fields it takes (with the Python argument that
 fills each one and how it goes on the wire), what the reply becomes, whether the other side
 replies at all, whether it pages, and whether it destroys data. The typed methods of ``Session``
-and ``WacClient`` (:mod:`wac_toolkit.commands`), the virtual terminal, the control endpoint,
-the CLI, the magics and Home Assistant all look commands up here, so a new command is added
-in one place. :func:`markdown_table` renders the README's command list.
+and ``WacClient`` (source generated from here by :mod:`wac_toolkit.codegen`: run it after a
+change), the virtual terminal, the control endpoint, the CLI, the magics and Home Assistant all
+look commands up here, so a new command is added in one place. :func:`markdown_table` renders
+the README's command list.
 """
 
 from __future__ import annotations
@@ -185,6 +186,16 @@ def _door_mode(value: int) -> int:
         raise ValueError(f"lock mode must be 1..6 (DoorMode), not {value!r}") from None
 
 
+def _slot(value: int) -> int:
+    """A credential slot that can be read: 12 and 13 name groups, for ``deleteuser`` only."""
+    if value in (12, 13):
+        raise ValueError(
+            f"backupnum {value} means all fingerprints (12) or the whole user (13), which only"
+            " deleteuser takes; read one slot: 0-9 finger, 10 PIN, 11 card, 50 photo"
+        )
+    return value
+
+
 def _names(value: Mapping[int, str]) -> list[dict[str, Any]]:
     return [{"enrollid": int(k), "name": str(v)} for k, v in value.items()]
 
@@ -198,6 +209,7 @@ _S = Direction.TO_SERVER
 _ACK = Ack.from_reply
 _ENROLLID = Field("enrollid", int, help="user number")
 _BACKUPNUM = Field("backupnum", int, help="credential slot (BackupNum)")
+_READ_SLOT = Field("backupnum", int, help="credential slot (not 12/13)", to_wire=_slot)
 
 _DEVINFO = tuple(
     Field(name, (int, bool), False)
@@ -268,7 +280,7 @@ _ALL = (
         help="every credential slot of every user (enrollid, admin, backupnum)",
     ),
     _c(
-        "getuserinfo", _T, (_ENROLLID, _BACKUPNUM), ("enrollid", "name", "backupnum", "admin", "record"),
+        "getuserinfo", _T, (_ENROLLID, _READ_SLOT), ("enrollid", "name", "backupnum", "admin", "record"),
         method="get_user_info", group="users", result=UserCredential.from_wire,
         help="one credential slot of a user (template, photo, card or PIN)",
     ),

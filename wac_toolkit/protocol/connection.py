@@ -185,6 +185,7 @@ class Connection:
         if self.poisoned_until(cmd, now) is not None:
             raise Poisoned(f"{cmd!r} timed out earlier; its late reply may still come")
         fields = dict(fields or {})
+        fields.pop("cmd", None)  # the command is ``cmd``; a field never replaces it
         if expect_reply:
             self.inflight = _Inflight(cmd, fields, now + timeout, timeout)
         return {"cmd": cmd, **fields}

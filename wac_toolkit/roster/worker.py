@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import CommandTimeout, DeviceError, StoreError, WacClientError
 from . import queue, tables
+from .drift import ROSTER_STEP
 from .events import SyncFailed, SyncSucceeded
 from .model import OpKind, Person
 
@@ -218,6 +219,7 @@ class SyncWorker:
         when the terminal went away."""
         store = self.session.store
         attempts = step.attempts + 1
+        marker = ROSTER_STEP.set(True)  # our own step: not drift (see roster/drift.py)
         try:
             await self._execute(step.sn, step, person)
         except (DeviceError, CommandTimeout) as exc:
@@ -232,6 +234,8 @@ class SyncWorker:
                 lambda db: db.execute("DELETE FROM roster_queue WHERE id = ?", (step.id,))
             )
             return True
+        finally:
+            ROSTER_STEP.reset(marker)
         return _Done(step, person, attempts, now_micros())
 
     def _succeeded(self, done: _Done) -> None:

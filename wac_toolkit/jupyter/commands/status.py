@@ -50,7 +50,7 @@ def terminals_frame(terminals: list[Terminal], tz: Any = "UTC") -> pd.DataFrame:
         frame[column] = frame[column].astype("Int64")
     zone = str(tz)
     seen = pd.to_datetime(frame["last_seen"], utc=True).dt.floor("s").dt.tz_convert(zone)
-    frame["last_seen"] = seen.astype(f"datetime64[us, {zone}]")
+    frame["last_seen"] = seen.astype(pd.DatetimeTZDtype("us", zone))
     return frame
 
 

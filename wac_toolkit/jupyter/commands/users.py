@@ -39,7 +39,8 @@ def per_user(slots: Any, names: dict[int, str] | None = None) -> pd.DataFrame:
 
     people: dict[int, dict[str, Any]] = {}
     for slot in slots or ():
-        item = dataclasses.asdict(slot) if dataclasses.is_dataclass(slot) else dict(slot)
+        is_record = dataclasses.is_dataclass(slot) and not isinstance(slot, type)
+        item = dataclasses.asdict(slot) if is_record else dict(slot)
         enrollid, backupnum = int(item.get("enrollid") or 0), int(item.get("backupnum") or 0)
         row = people.setdefault(
             enrollid,
