@@ -221,14 +221,14 @@ class WacOptionsFlow(OptionsFlow):
                 return self.async_create_entry(data=data)
             options = {**options, **user_input}
         blocked = self._blocked()
-        unblock: dict[Any, Any] = {}
+        unblock_field: dict[Any, Any] = {}
         if blocked:
-            unblock[vol.Optional(CONF_UNBLOCK, default=[])] = selector.SelectSelector(
+            unblock_field[vol.Optional(CONF_UNBLOCK, default=[])] = selector.SelectSelector(
                 selector.SelectSelectorConfig(options=blocked, multiple=True)
             )
         schema = vol.Schema(
             {
-                **unblock,
+                **unblock_field,
                 vol.Optional(CONF_ALLOW, default=options.get(CONF_ALLOW, [])): (
                     selector.TextSelector(selector.TextSelectorConfig(multiple=True))
                 ),

@@ -324,8 +324,8 @@ class WacHub:
                 state = replace(state, last_access=moment)
         if granted is not None:
             moment = granted[0].replace(tzinfo=tz)
-            user_time = state.last_user and state.last_user.get(ATTR_TERMINAL_TIME)
-            if user_time is None or moment >= datetime.fromisoformat(user_time):
+            user_time = state.last_user.get(ATTR_TERMINAL_TIME) if state.last_user else None
+            if not isinstance(user_time, str) or moment >= datetime.fromisoformat(user_time):
                 state = replace(state, last_user=access_attributes(granted[1], tz))
         if door is not None:
             moment = door[0].replace(tzinfo=tz)

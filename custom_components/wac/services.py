@@ -142,7 +142,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
             await session.set_user_info(
                 sn,
                 data[ATTR_ENROLLID],
-                name,
+                str(name),
                 data[ATTR_BACKUPNUM],
                 data[ATTR_RECORD],  # PIN and card go out as numbers unless zero-padded
                 admin=data[ATTR_ADMIN],

@@ -68,8 +68,8 @@ def async_setup_trust_services(hass: HomeAssistant) -> None:
                 out[terminal.sn] = {"state": str(terminal.state), "online": terminal.online}
         else:
             for sn in sns:
-                terminal = session.terminal(sn)
-                if terminal is None or terminal.state != "blocked":
+                known = session.terminal(sn)
+                if known is None or known.state != "blocked":
                     raise ServiceValidationError(
                         translation_domain=DOMAIN,
                         translation_key="not_blocked",
