@@ -4,9 +4,9 @@ The Session owns the protocol, the gateway and the store; the hub only turns its
 Home Assistant things: device-registry entries, dispatcher signals for the entities, bus
 events, and repair issues (a clock that is off, a terminal another entry owns).
 
-Records are handled per frame, not per record: the Session publishes the new records of one
-``sendlog`` together, in one pass of the loop, so the hub collects them and handles them
-once that pass ends. After an outage a terminal flushes hundreds of records; that costs one
+Records are handled per frame, not per record: the Session's bus delivers the new records of
+one ``sendlog`` together, in one pass of the loop, so the hub collects them and handles them
+once that pass ends (frames of one terminal delivered in the same pass count as one). After an outage a terminal flushes hundreds of records; that costs one
 state write per entity and one ``wac_backlog`` summary per frame instead of one of each per
 record (per-record backlog events are an option).
 """
