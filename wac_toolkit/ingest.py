@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,7 @@ from .protocol.handlers import (
     sendlog_reply,
     senduser_reply,
 )
-from .protocol.models import LogRecord, UserCredential
+from .protocol.models import LogRecord, UserCredential, record_from_values
 from .protocol.values import format_time, is_canonical_time
 from .registry import TerminalState
 
@@ -75,27 +75,74 @@ class IngestPipeline:
     ) -> int:
         """Store records from ``sn`` and publish an :class:`AccessEvent` for each new one
         (see :meth:`Session.ingest <wac_toolkit.session.Session.ingest>`)."""
-        session = self.session
         records = tuple(records)
+        store = self.session.store
+        return await self._store(
+            sn,
+            lambda **options: store.ingest_logs(sn, records, **options),
+            records.__getitem__,
+            logindex=logindex,
+            source=source,
+            pending=pending,
+        )
+
+    async def ingest_values(
+        self,
+        sn: str,
+        values: Sequence[tuple[Any, ...]],
+        *,
+        logindex: int | None,
+        source: str,
+        pending: bool | None = None,
+    ) -> int:
+        """:meth:`ingest` for records as value tuples (``LOG_VALUES`` order), as
+        :func:`~wac_toolkit.protocol.handlers.read_sendlog` reads them: the store builds its
+        rows from the values, and a :class:`LogRecord` is made only for a new record that
+        an :class:`AccessEvent` subscriber will see."""
+        store = self.session.store
+        write_values = getattr(store, "ingest_values", None)
+        if write_values is None:  # a store without the value path: records it is
+            return await self.ingest(
+                sn, map(record_from_values, values), logindex=logindex, source=source,
+                pending=pending,
+            )  # fmt: skip
+        return await self._store(
+            sn,
+            lambda **options: write_values(sn, values, **options),
+            lambda position: record_from_values(values[position]),
+            logindex=logindex,
+            source=source,
+            pending=pending,
+        )
+
+    async def _store(
+        self,
+        sn: str,
+        write: Callable[..., Any],
+        record_at: Callable[[int], LogRecord],
+        *,
+        logindex: int | None,
+        source: str,
+        pending: bool | None,
+    ) -> int:
+        session = self.session
         if pending is None:
             terminal = session.registry.get(sn)
             pending = terminal is None or terminal.state != TerminalState.ADOPTED
         received_at = datetime.now(UTC)
         if pending:
-            stored = await session.store.ingest_logs(
-                sn, records, logindex=logindex, received_at=received_at, pending=True
-            )
+            stored = await write(logindex=logindex, received_at=received_at, pending=True)
             return len(stored)
         new: list[int] = await self.committed(
-            session.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at),
-            lambda new: self._publish_access(sn, records, new, received_at, source),
+            write(logindex=logindex, received_at=received_at),
+            lambda new: self._publish_access(sn, record_at, new, received_at, source),
         )
         return len(new)
 
     def _publish_access(
         self,
         sn: str,
-        records: tuple[LogRecord, ...],
+        record_at: Callable[[int], LogRecord],
         new: list[int],
         received_at: datetime,
         source: str,
@@ -107,7 +154,7 @@ class IngestPipeline:
         fresh_after = format_time(session.now_local() - session.fresh_window)
         publish = session.publish
         for position in new:
-            record = records[position]
+            record = record_at(position)
             text = record.time
             backlog = source != "sendlog" or text < fresh_after or not is_canonical_time(text)
             publish(AccessEvent(sn, record, received_at, backlog, source))
@@ -137,13 +184,13 @@ class IngestPipeline:
         session = self.session
         sn = peer.sn or ""
         batch = read_sendlog(frame)
-        records, problem = bounds.check_records(sn, batch.records)
+        values, problem = bounds.check_values(sn, batch.values)
         unreadable = batch.unreadable
         if problem is not None:  # kept aside whole: refusing it would bring it back for ever
             unreadable = (*unreadable, Unreadable(f"sendlog: {problem}", raw_text(frame)))
         try:
-            if records:
-                await self.ingest(sn, records, logindex=batch.logindex, source="sendlog")
+            if values:
+                await self.ingest_values(sn, values, logindex=batch.logindex, source="sendlog")
             if unreadable:
                 await self.quarantine(peer, "sendlog", unreadable)
         except StoreError:
@@ -151,8 +198,9 @@ class IngestPipeline:
         decision: AccessDecision | None
         if session.access_policy:
             decision = session._decide(peer, "sendlog", frame)
-        elif len(records) == 1 and session._server_mode(sn):
-            decision = await roster_decision(session, sn, "sendlog", frame, records[0])
+        elif len(values) == 1 and session._server_mode(sn):
+            record = record_from_values(values[0])
+            decision = await roster_decision(session, sn, "sendlog", frame, record)
         else:
             decision = None
         return sendlog_reply(

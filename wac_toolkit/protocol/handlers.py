@@ -8,12 +8,14 @@ reply dict. They never raise: an invalid payload gets the documented failure rep
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..errors import FrameError
-from .models import DeviceInfo, LogRecord, UserCredential
+from .models import DeviceInfo, LogRecord, UserCredential, record_from_values, wire_values
+from .typed import fast_values
 from .values import as_int, format_time
 
 __all__ = [
@@ -108,15 +110,41 @@ def raw_text(value: Any) -> str:
     return text if len(text) <= MAX_RAW else text[:MAX_RAW] + "…"
 
 
-@dataclass(frozen=True, slots=True)
 class SendLog:
     """A decoded ``sendlog``: the records that could be read, the batch's ``count`` /
-    ``logindex``, and the items that could not be read (with the reason and raw text)."""
+    ``logindex``, and the items that could not be read (with the reason and raw text).
 
-    records: tuple[LogRecord, ...]
-    count: int | None
-    logindex: int | None
-    unreadable: tuple[Unreadable, ...] = ()
+    ``values`` holds each readable record's values (:data:`~.models.LOG_VALUES` order), which
+    is what the store writes; the :class:`LogRecord` objects are built the first time
+    ``records`` is read (an event subscriber, a server-mode decision), not for every batch.
+    """
+
+    __slots__ = ("_records", "count", "logindex", "unreadable", "values")
+
+    def __init__(
+        self,
+        values: Sequence[tuple[Any, ...]],
+        count: int | None,
+        logindex: int | None,
+        unreadable: tuple[Unreadable, ...] = (),
+    ) -> None:
+        self.values = values
+        self.count = count
+        self.logindex = logindex
+        self.unreadable = unreadable
+        self._records: tuple[LogRecord, ...] | None = None
+
+    @property
+    def records(self) -> tuple[LogRecord, ...]:
+        if self._records is None:
+            self._records = tuple(map(record_from_values, self.values))
+        return self._records
+
+    def __repr__(self) -> str:
+        return (
+            f"SendLog({len(self.values)} records, count={self.count}, logindex={self.logindex},"
+            f" {len(self.unreadable)} unreadable)"
+        )
 
 
 def read_sendlog(payload: dict[str, Any]) -> SendLog:
@@ -127,7 +155,8 @@ def read_sendlog(payload: dict[str, Any]) -> SendLog:
     and the gateway's ingest pipeline (which stores what is readable and quarantines the
     rest) all read a batch through it. ``record`` may be a list, a single object (RUST), or
     named ``log``/``logs``. A frame without any record list is one unreadable item (the
-    whole frame).
+    whole frame). A batch in the documented shape is checked in one C call
+    (:mod:`.typed`); any other goes through the lenient reader, record by record.
     """
     count, logindex = as_int(payload.get("count")), as_int(payload.get("logindex"))
     items = payload.get("record", payload.get("log", payload.get("logs")))
@@ -136,20 +165,23 @@ def read_sendlog(payload: dict[str, Any]) -> SendLog:
     if not isinstance(items, list):
         missing = Unreadable("sendlog without a record list", raw_text(payload))
         return SendLog((), count, logindex, (missing,))
-    try:  # the common case: every record readable, no per-record bookkeeping
-        return SendLog(tuple(map(LogRecord.from_wire, items)), count, logindex)
+    values = fast_values(items)
+    if values is not None:
+        return SendLog(values, count, logindex)
+    try:  # every record readable: no per-record bookkeeping
+        return SendLog(list(map(wire_values, items)), count, logindex)
     except FrameError:
         pass
-    records: list[LogRecord] = []
+    readable: list[tuple[Any, ...]] = []
     unreadable: list[Unreadable] = []
     where = f" (logindex {logindex})" if logindex is not None else ""
     for position, item in enumerate(items):
         try:
-            records.append(LogRecord.from_wire(item))
+            readable.append(wire_values(item))
         except FrameError as exc:
             reason = f"record {position + 1} of {len(items)}{where}: {exc}"
             unreadable.append(Unreadable(reason, raw_text(item)))
-    return SendLog(tuple(records), count, logindex, tuple(unreadable))
+    return SendLog(readable, count, logindex, tuple(unreadable))
 
 
 def parse_sendlog(payload: dict[str, Any]) -> SendLog:
