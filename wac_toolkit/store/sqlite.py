@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import itertools
 import json
 import logging
@@ -258,7 +259,7 @@ class SQLiteStore:
                 # Fast path: all new or all replayed. A partly replayed batch is redone row by row.
                 db.execute("SAVEPOINT batch")
                 before = db.total_changes
-                db.executemany(insert, rows)
+                _insert_rows(db, insert, rows)
                 changed = db.total_changes - before
                 if changed in (0, len(rows)):
                     db.execute("RELEASE batch")
@@ -657,6 +658,28 @@ class _Reader:
 
     def __exit__(self, *exc: object) -> None:
         self.db.close()
+
+
+_ROWS_PER_STATEMENT = 500
+"""Rows per multi-row INSERT: 13 parameters each stays far below SQLite's 32,766."""
+
+
+@functools.lru_cache(maxsize=64)
+def _multi_row(insert: str, count: int) -> str:
+    head, _, one = insert.partition(" VALUES ")
+    return f"{head} VALUES {','.join([one] * count)}"
+
+
+def _insert_rows(db: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]]) -> None:
+    """``executemany`` as one multi-row INSERT per 500 rows.
+
+    Measured (bench/README.md): executemany steps each row separately and takes the GIL back
+    after every step, so next to a busy event loop a 100-row frame waited for the GIL a
+    hundred times; one statement binds in one go and steps once, and costs 20-30% less CPU.
+    """
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _ROWS_PER_STATEMENT]
+        db.execute(_multi_row(insert, len(chunk)), [v for row in chunk for v in row])
 
 
 def _image_bytes(image: str) -> bytes | None:
