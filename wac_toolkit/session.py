@@ -37,7 +37,7 @@ from .roster import Roster
 from .session_commands import SessionCommands
 from .store.base import LogQuery
 from .store.sqlite import SQLiteStore
-from .trust import SessionTrust
+from .trust import SessionTrust, must_store_first
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -149,6 +149,8 @@ class Session(SessionCommands, SessionTrust):
         """Subscribers and delivery on the loop (:mod:`wac_toolkit.bus`)."""
         self.ingestion = IngestPipeline(self)
         """decode -> bounds -> store -> ack -> events (:mod:`wac_toolkit.ingest`)."""
+        self._later: set[asyncio.Task[Any]] = set()
+        """Store writes nobody waits for (a reconnect's presence); awaited by :meth:`stop`."""
         self._started = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.roster = Roster(self)
@@ -187,6 +189,8 @@ class Session(SessionCommands, SessionTrust):
             await self.gateway.stop()
             self._started = False
         await self.ingestion.wait()
+        if self._later:
+            await asyncio.wait(list(self._later))
         await self.bus.close()
         if self._owns_store:
             await asyncio.get_running_loop().run_in_executor(None, self.store.close)
@@ -396,17 +400,35 @@ class Session(SessionCommands, SessionTrust):
             log.warning("refused terminal %s from %s: not in the allow-list", info.sn, peer.remote)
             return fail("reg", "terminal not allowed")
         now = datetime.now(UTC)
+        known = self.registry.get(info.sn)
         terminal = await self._admit(peer, info, now)
         if isinstance(terminal, str):
             return fail("reg", terminal)
         peer.sn = info.sn
-        try:
-            await self.store.save_device(
-                info, peer.remote, now, state=str(terminal.state), identity=terminal.identity
-            )
-        except StoreError as exc:
-            log.error("cannot record terminal %s: %s", info.sn, exc)
+        write = self.store.save_device(
+            info, peer.remote, now, state=str(terminal.state), identity=terminal.identity
+        )
+        if must_store_first(known, terminal):
+            try:
+                await write
+            except StoreError as exc:
+                log.error("cannot record terminal %s: %s", info.sn, exc)
+        else:  # only presence changed (last_seen, remote, counters): no need to wait for it
+            self._write_later(write, f"cannot record terminal {info.sn}")
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
+
+    def _write_later(self, write: Any, failure: str) -> None:
+        """Queue a store write nobody waits for (the store commits it with the next group);
+        :meth:`stop` waits for it, a failure is logged."""
+
+        def done(task: asyncio.Task[Any]) -> None:
+            self._later.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                log.error("%s: %s", failure, task.exception())
+
+        task = asyncio.ensure_future(write)
+        self._later.add(task)
+        task.add_done_callback(done)
 
     def on_online(self, peer: Peer, frame: dict[str, Any]) -> None:
         terminal = self.registry.get(peer.sn or "")
