@@ -71,6 +71,9 @@ async def _session(db: str, port: int, synchronous: str, store_logs: bool = True
         async def ingest_logs(self, sn: str, records: Any, **_: Any) -> list[int]:
             return list(range(len(records)))
 
+        async def ingest_values(self, sn: str, values: Any, **_: Any) -> list[int]:
+            return list(range(len(values)))
+
     store = None if store_logs else ProtocolOnlyStore(db, synchronous=synchronous)
     session = Session(db, "127.0.0.1", port, tz="UTC", synchronous=synchronous, store=store,
                       max_unregistered=20_000, reg_timeout=60, adopt_new=True)  # fmt: skip

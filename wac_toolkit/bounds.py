@@ -10,6 +10,7 @@ refused with a short reason and never stored.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "check_credential",
     "check_reg",
     "check_records",
+    "check_values",
     "valid_sn",
 ]
 
@@ -115,6 +117,33 @@ def check_records(
             )
         cleaned.append(record)
     return tuple(cleaned), None
+
+
+def check_values(
+    sn: str, values: Sequence[tuple[Any, ...]]
+) -> tuple[Sequence[tuple[Any, ...]], str | None]:
+    """:func:`check_records` for records as value tuples (``LOG_VALUES`` order: the name is
+    the fourth value, the photo the ninth), as the ingest pipeline reads them."""
+    if len(values) > MAX_RECORDS:
+        return (), "too many records"
+    for value in values:  # a plain loop: this runs for every record on the ingest path
+        name, image = value[3], value[8]
+        if (name is not None and len(name) > MAX_NAME) or (
+            image is not None and len(image) > MAX_IMAGE
+        ):
+            break
+    else:
+        return values, None
+    cleaned = []
+    for value in values:
+        name, image = value[3], value[8]
+        if (name and len(name) > MAX_NAME) or (image and len(image) > MAX_IMAGE):
+            log.warning("terminal %s: oversized name or photo dropped from a record", sn)
+            name = None if name and len(name) > MAX_NAME else name
+            image = None if image and len(image) > MAX_IMAGE else image
+            value = (*value[:3], name, *value[4:8], image, *value[9:])
+        cleaned.append(value)
+    return cleaned, None
 
 
 def _oversized_record(record: LogRecord) -> bool:

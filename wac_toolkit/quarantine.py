@@ -12,19 +12,13 @@ cannot write keeps refusing, because then nothing was kept.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .errors import FrameError
-from .protocol.models import LogRecord
-from .protocol.values import as_int
+from .protocol.handlers import MAX_RAW, SendLog, Unreadable, raw_text, read_sendlog
 
 __all__ = ["MAX_RAW", "Quarantined", "SplitLog", "Unreadable", "raw_text", "split_sendlog"]
-
-MAX_RAW = 64 * 1024
-"""Characters of a quarantined item kept; the rest is cut (a photo says nothing more)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,53 +42,10 @@ class Quarantined:
     received_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class Unreadable:
-    """An item that could not be read: its raw JSON text and the reason."""
-
-    reason: str
-    raw: str
+SplitLog = SendLog
+"""A ``sendlog`` split into the records that can be stored and those that cannot."""
 
 
-@dataclass(frozen=True, slots=True)
-class SplitLog:
-    """A ``sendlog`` split into the records that can be stored and those that cannot."""
-
-    records: tuple[LogRecord, ...]
-    unreadable: tuple[Unreadable, ...]
-    count: int | None
-    logindex: int | None
-
-
-def raw_text(value: Any) -> str:
-    """Compact JSON of ``value`` (``repr`` if it is not JSON), cut at :data:`MAX_RAW`."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=repr)
-    except (TypeError, ValueError, RecursionError):
-        text = repr(value)
-    return text if len(text) <= MAX_RAW else text[:MAX_RAW] + "…"
-
-
-def split_sendlog(payload: dict[str, Any]) -> SplitLog:
-    """Read every record that can be read; describe the others.
-
-    ``record`` may be a list, a single object (RUST), or named ``log``/``logs``. A frame
-    without any record list is one unreadable item (the whole frame).
-    """
-    count, logindex = as_int(payload.get("count")), as_int(payload.get("logindex"))
-    items = payload.get("record", payload.get("log", payload.get("logs")))
-    if isinstance(items, dict):
-        items = [items]
-    if not isinstance(items, list):
-        return SplitLog((), (Unreadable("sendlog without a record list", raw_text(payload)),),
-                        count, logindex)  # fmt: skip
-    records: list[LogRecord] = []
-    unreadable: list[Unreadable] = []
-    where = f" (logindex {logindex})" if logindex is not None else ""
-    for position, item in enumerate(items):
-        try:
-            records.append(LogRecord.from_wire(item))
-        except FrameError as exc:
-            reason = f"record {position + 1} of {len(items)}{where}: {exc}"
-            unreadable.append(Unreadable(reason, raw_text(item)))
-    return SplitLog(tuple(records), tuple(unreadable), count, logindex)
+def split_sendlog(payload: dict[str, Any]) -> SendLog:
+    """Read every record that can be read; describe the others (:func:`read_sendlog`)."""
+    return read_sendlog(payload)

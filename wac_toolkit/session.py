@@ -17,29 +17,27 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from . import access, bounds
-from .access import on_sendpin, on_sendqrcode, roster_decision
+from .access import on_sendpin, on_sendqrcode
 from .bus import EventBus
 from .errors import FrameError, StoreError, TerminalNotAdopted, WacError
 from .events import (
-    AccessEvent,
     Event,
     TerminalConnected,
     TerminalDisconnected,
     TerminalPending,
-    UserPushed,
 )
+from .ingest import IngestPipeline
 from .net.gateway import Gateway
 from .net.peer import Peer
-from .protocol.handlers import REG_INVALID, ack, fail, reg_reply, sendlog_reply, senduser_reply
+from .protocol.handlers import REG_INVALID, ack, fail, reg_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
-from .protocol.values import format_time, is_canonical_time
-from .quarantine import Quarantined, Unreadable, raw_text, split_sendlog
+from .quarantine import Quarantined, Unreadable
 from .registry import Registry, Terminal, TerminalState
 from .roster import Roster
 from .session_commands import SessionCommands
 from .store.base import LogQuery
 from .store.sqlite import SQLiteStore
-from .trust import SessionTrust
+from .trust import SessionTrust, must_store_first
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,8 +152,10 @@ class Session(SessionCommands, SessionTrust):
         """Serials whose TerminalConnected was published for their current connection."""
         self.bus = EventBus()
         """Subscribers and delivery on the loop (:mod:`wac_toolkit.bus`)."""
-        self._writes: set[asyncio.Task[Any]] = set()
-        """Store writes whose events are still to be published; awaited by :meth:`stop`."""
+        self.ingestion = IngestPipeline(self)
+        """decode -> bounds -> store -> ack -> events (:mod:`wac_toolkit.ingest`)."""
+        self._later: set[asyncio.Task[Any]] = set()
+        """Store writes nobody waits for (a reconnect's presence); awaited by :meth:`stop`."""
         self._started = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.roster = Roster(self)
@@ -193,8 +193,9 @@ class Session(SessionCommands, SessionTrust):
         if self._started:
             await self.gateway.stop()
             self._started = False
-        if self._writes:
-            await asyncio.wait(list(self._writes))
+        await self.ingestion.wait()
+        if self._later:
+            await asyncio.wait(list(self._later))
         await self.bus.close()
         if self._owns_store:
             await asyncio.get_running_loop().run_in_executor(None, self.store.close)
@@ -387,53 +388,14 @@ class Session(SessionCommands, SessionTrust):
         under way (its connection dropped) does not lose them, and the terminal's re-send
         is deduplicated, so this is the only chance to publish them.
         """
-        records = tuple(records)
-        if pending is None:
-            terminal = self.registry.get(sn)
-            pending = terminal is None or terminal.state != TerminalState.ADOPTED
-        received_at = datetime.now(UTC)
-        if pending:
-            stored = await self.store.ingest_logs(
-                sn, records, logindex=logindex, received_at=received_at, pending=True
-            )
-            return len(stored)
-        new: list[int] = await self._committed(
-            self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at),
-            lambda new: self._publish_access(sn, records, new, received_at, source),
+        return await self.ingestion.ingest(
+            sn, records, logindex=logindex, source=source, pending=pending
         )
-        return len(new)
-
-    def _publish_access(
-        self,
-        sn: str,
-        records: tuple[LogRecord, ...],
-        new: list[int],
-        received_at: datetime,
-        source: str,
-    ) -> None:
-        if not new or not self.bus.access_subscribers:
-            return
-        # Canonical times compare as text: no datetime per record on the ingest path.
-        fresh_after = format_time(self.now_local() - self.fresh_window)
-        for position in new:
-            record = records[position]
-            text = record.time
-            backlog = source != "sendlog" or text < fresh_after or not is_canonical_time(text)
-            self.publish(AccessEvent(sn, record, received_at, backlog, source))
 
     async def _committed(self, write: Any, then: Callable[[Any], None]) -> Any:
-        """Await a store write and call ``then(result)`` once it committed, even if the
-        caller is cancelled meanwhile (the write is a task the session owns)."""
-        task = asyncio.ensure_future(write)
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
-        try:
-            result = await asyncio.shield(task)
-        except asyncio.CancelledError:
-            task.add_done_callback(lambda t: _after_commit(t, then))
-            raise
-        then(result)
-        return result
+        """Await a store write and call ``then(result)`` once it committed (see
+        :meth:`IngestPipeline.committed <wac_toolkit.ingest.IngestPipeline.committed>`)."""
+        return await self.ingestion.committed(write, then)
 
     # -- GatewayHandler -----------------------------------------------------------------------
 
@@ -457,17 +419,35 @@ class Session(SessionCommands, SessionTrust):
             log.warning("refused terminal %s from %s: %s", info.sn, peer.remote, reason)
             return fail("reg", reason)
         now = datetime.now(UTC)
+        known = self.registry.get(info.sn)
         terminal = await self._admit(peer, info, now)
         if isinstance(terminal, str):
             return fail("reg", terminal)
         peer.sn = info.sn
-        try:
-            await self.store.save_device(
-                info, peer.remote, now, state=str(terminal.state), identity=terminal.identity
-            )
-        except StoreError as exc:
-            log.error("cannot record terminal %s: %s", info.sn, exc)
+        write = self.store.save_device(
+            info, peer.remote, now, state=str(terminal.state), identity=terminal.identity
+        )
+        if must_store_first(known, terminal):
+            try:
+                await write
+            except StoreError as exc:
+                log.error("cannot record terminal %s: %s", info.sn, exc)
+        else:  # only presence changed (last_seen, remote, counters): no need to wait for it
+            self._write_later(write, f"cannot record terminal {info.sn}")
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
+
+    def _write_later(self, write: Any, failure: str) -> None:
+        """Queue a store write nobody waits for (the store commits it with the next group);
+        :meth:`stop` waits for it, a failure is logged."""
+
+        def done(task: asyncio.Task[Any]) -> None:
+            self._later.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                log.error("%s: %s", failure, task.exception())
+
+        task = asyncio.ensure_future(write)
+        self._later.add(task)
+        task.add_done_callback(done)
 
     def on_online(self, peer: Peer, frame: dict[str, Any]) -> None:
         terminal = self.registry.get(peer.sn or "")
@@ -504,82 +484,18 @@ class Session(SessionCommands, SessionTrust):
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
 
     async def _on_sendlog(self, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
-        batch = split_sendlog(frame)
-        records, problem = bounds.check_records(peer.sn or "", batch.records)
-        unreadable = batch.unreadable
-        if problem is not None:  # kept aside whole: refusing it would bring it back for ever
-            unreadable = (*unreadable, Unreadable(f"sendlog: {problem}", raw_text(frame)))
-        try:
-            if records:
-                await self.ingest(peer.sn or "", records, logindex=batch.logindex, source="sendlog")
-            if unreadable:
-                await self._quarantine(peer, "sendlog", unreadable)
-        except StoreError:
-            return fail("sendlog", "store unavailable")
-        if self.access_policy:
-            decision: AccessDecision | None = self._decide(peer, "sendlog", frame)
-        elif len(records) == 1 and self._server_mode(peer.sn or ""):
-            decision = await roster_decision(self, peer.sn or "", "sendlog", frame, records[0])
-        else:
-            decision = None
-        return sendlog_reply(
-            frame,
-            self.now_local(),
-            access=None if decision is None else int(decision.access),
-            message=None if decision is None else decision.message,
-        )
+        return await self.ingestion.on_sendlog(peer, frame)
 
     async def _on_senduser(self, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
-        try:
-            credential = UserCredential.from_wire(frame)
-        except FrameError as exc:
-            # A photo-only sync after cleanlog comes without backupnum; refusing it would make
-            # the terminal re-send it for ever. Keep it for an operator and acknowledge.
-            return await self._quarantine_senduser(peer, frame, f"senduser: {exc}")
-        problem = bounds.check_credential(credential)
-        if problem is not None:  # the same: kept aside, acknowledged, applied to nobody
-            return await self._quarantine_senduser(peer, frame, f"senduser: {problem}")
-        terminal = self.registry.get(peer.sn or "")
-        if terminal is None or terminal.state != TerminalState.ADOPTED:
-            # answered (or it would send it again forever) but changes nobody
-            log.info("keypad enrolment from terminal %s ignored: not adopted", peer.sn)
-            return senduser_reply(frame, self.now_local())
-        try:
-            await self._committed(
-                self.store.save_credential(peer.sn or "", credential),
-                lambda _: self.publish(UserPushed(peer.sn or "", credential)),
-            )
-        except StoreError:
-            return fail("senduser", "store unavailable")
-        return senduser_reply(frame, self.now_local())
+        return await self.ingestion.on_senduser(peer, frame)
 
     def _server_mode(self, sn: str) -> bool:
         mode = self.server_mode
         return mode if isinstance(mode, bool) else sn in mode
 
-    async def _quarantine_senduser(
-        self, peer: Peer, frame: dict[str, Any], reason: str
-    ) -> dict[str, Any]:
-        try:
-            await self._quarantine(peer, "senduser", (Unreadable(reason, raw_text(frame)),))
-        except StoreError:
-            return fail("senduser", "store unavailable")
-        return senduser_reply(frame, self.now_local())
-
     async def _quarantine(self, peer: Peer, cmd: str, items: Iterable[Unreadable]) -> None:
-        """Keep unreadable items durably, then log once per kind and window per connection."""
-        items = tuple(items)
-        new = await self.store.quarantine_frame(
-            peer.sn or "", cmd, [(i.reason, i.raw) for i in items], datetime.now(UTC)
-        )
-        now = asyncio.get_running_loop().time()
-        text = (
-            f"{len(items)} unreadable item(s) in {cmd} quarantined ({new} new; first:"
-            f" {items[0].reason}); the frame is acknowledged"
-        )
-        line = peer.machine.note(f"quarantine {cmd}", text, now)
-        if line:
-            log.warning("terminal %s: %s", peer.sn, line)
+        """Keep unreadable items durably (:meth:`IngestPipeline.quarantine`)."""
+        await self.ingestion.quarantine(peer, cmd, items)
 
     def _decide(self, peer: Peer, cmd: str, frame: dict[str, Any]) -> AccessDecision:
         assert self.access_policy is not None
@@ -596,16 +512,6 @@ class Session(SessionCommands, SessionTrust):
         "sendqrcode": on_sendqrcode,
         "sendpin": on_sendpin,
     }
-
-
-def _after_commit(task: asyncio.Task[Any], then: Callable[[Any], None]) -> None:
-    """Publish for a write whose caller was cancelled, once the write committed."""
-    if task.cancelled() or task.exception() is not None:
-        return
-    try:
-        then(task.result())
-    except Exception:
-        log.exception("publishing after a commit failed")
 
 
 def _device_info(row: dict[str, Any]) -> DeviceInfo | None:

@@ -18,7 +18,7 @@ from . import bounds
 from .errors import StoreError, WacError
 from .events import IdentityConflict, TerminalConnected, TerminalStateChanged
 from .net.gateway import CLOSE_REFUSED
-from .registry import Terminal, TerminalState
+from .registry import Terminal, TerminalState, identity_of
 
 if TYPE_CHECKING:
     from .net.gateway import Gateway
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .protocol.models import DeviceInfo
     from .registry import Registry
 
-__all__ = ["SessionTrust"]
+__all__ = ["SessionTrust", "must_store_first"]
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,29 @@ class SessionTrust:
         )  # fmt: skip
         event = IdentityConflict(info.sn, pinned, claimed, peer.remote)
         asyncio.get_running_loop().call_soon(self.publish, event)  # after the reply
+
+
+def must_store_first(known: Terminal | None, terminal: Terminal) -> bool:
+    """Whether a ``reg`` must wait for its device row to commit before it is answered.
+
+    It must when the row says something that matters after a restart: a serial seen for the
+    first time, a changed trust state or pinned identity, or a terminal now claiming another
+    identity, model or firmware (an operator adopts what ``wac terminals`` shows). A reconnect
+    that changes only presence (last seen, address, the counters and clock in ``devinfo``)
+    is written with the next group commit without holding the reply: a reconnect storm of an
+    unchanged fleet then costs no durable commit per terminal (issue 15).
+    """
+    if known is None or known.info is None or terminal.info is None:
+        return True
+    if known.state != terminal.state or known.identity != terminal.identity:
+        return True
+    before, after = known.info, terminal.info
+    return (
+        identity_of(before) != identity_of(after)
+        or before.firmware != after.firmware
+        or before.modelname != after.modelname
+        or before.fpalgo != after.fpalgo
+    )
 
 
 def _serials(sns: Iterable[str]) -> list[str]:

@@ -7,23 +7,30 @@ reply dict. They never raise: an invalid payload gets the documented failure rep
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..errors import FrameError
-from .models import DeviceInfo, LogRecord, UserCredential
+from .models import DeviceInfo, LogRecord, UserCredential, record_from_values, wire_values
+from .typed import fast_values
 from .values import as_int, format_time
 
 __all__ = [
+    "MAX_RAW",
     "REG_INVALID",
     "SendLog",
+    "Unreadable",
     "ack",
     "fail",
     "handle_reg",
     "handle_sendlog",
     "handle_senduser",
     "parse_sendlog",
+    "raw_text",
+    "read_sendlog",
     "reg_reply",
     "sendlog_reply",
     "senduser_reply",
@@ -82,33 +89,111 @@ def senduser_reply(payload: dict[str, Any], now: datetime) -> dict[str, Any]:
     return reply
 
 
-@dataclass(frozen=True, slots=True)
-class SendLog:
-    """A decoded ``sendlog``: the records and the batch's ``count`` / ``logindex``."""
+MAX_RAW = 64 * 1024
+"""Characters of an unreadable item kept; the rest is cut (a photo says nothing more)."""
 
-    records: tuple[LogRecord, ...]
-    count: int | None
-    logindex: int | None
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """An item that could not be read: its raw JSON text and the reason."""
+
+    reason: str
+    raw: str
+
+
+def raw_text(value: Any) -> str:
+    """Compact JSON of ``value`` (``repr`` if it is not JSON), cut at :data:`MAX_RAW`."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=repr)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= MAX_RAW else text[:MAX_RAW] + "…"
+
+
+class SendLog:
+    """A decoded ``sendlog``: the records that could be read, the batch's ``count`` /
+    ``logindex``, and the items that could not be read (with the reason and raw text).
+
+    ``values`` holds each readable record's values (:data:`~.models.LOG_VALUES` order), which
+    is what the store writes; the :class:`LogRecord` objects are built the first time
+    ``records`` is read (an event subscriber, a server-mode decision), not for every batch.
+    """
+
+    __slots__ = ("_records", "count", "logindex", "unreadable", "values")
+
+    def __init__(
+        self,
+        values: Sequence[tuple[Any, ...]],
+        count: int | None,
+        logindex: int | None,
+        unreadable: tuple[Unreadable, ...] = (),
+    ) -> None:
+        self.values = values
+        self.count = count
+        self.logindex = logindex
+        self.unreadable = unreadable
+        self._records: tuple[LogRecord, ...] | None = None
+
+    @property
+    def records(self) -> tuple[LogRecord, ...]:
+        if self._records is None:
+            self._records = tuple(map(record_from_values, self.values))
+        return self._records
+
+    def __repr__(self) -> str:
+        return (
+            f"SendLog({len(self.values)} records, count={self.count}, logindex={self.logindex},"
+            f" {len(self.unreadable)} unreadable)"
+        )
+
+
+def read_sendlog(payload: dict[str, Any]) -> SendLog:
+    """Read every record of a ``sendlog`` (or a ``getnewlog``/``getalllog`` page) that can be
+    read and describe the others; never raises.
+
+    This is the one decoding path: :func:`parse_sendlog` and :func:`handle_sendlog` (the SDK)
+    and the gateway's ingest pipeline (which stores what is readable and quarantines the
+    rest) all read a batch through it. ``record`` may be a list, a single object (RUST), or
+    named ``log``/``logs``. A frame without any record list is one unreadable item (the
+    whole frame). A batch in the documented shape is checked in one C call
+    (:mod:`.typed`); any other goes through the lenient reader, record by record.
+    """
+    count, logindex = as_int(payload.get("count")), as_int(payload.get("logindex"))
+    items = payload.get("record", payload.get("log", payload.get("logs")))
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list):
+        missing = Unreadable("sendlog without a record list", raw_text(payload))
+        return SendLog((), count, logindex, (missing,))
+    values = fast_values(items)
+    if values is not None:
+        return SendLog(values, count, logindex)
+    try:  # every record readable: no per-record bookkeeping
+        return SendLog(list(map(wire_values, items)), count, logindex)
+    except FrameError:
+        pass
+    readable: list[tuple[Any, ...]] = []
+    unreadable: list[Unreadable] = []
+    where = f" (logindex {logindex})" if logindex is not None else ""
+    for position, item in enumerate(items):
+        try:
+            readable.append(wire_values(item))
+        except FrameError as exc:
+            reason = f"record {position + 1} of {len(items)}{where}: {exc}"
+            unreadable.append(Unreadable(reason, raw_text(item)))
+    return SendLog(readable, count, logindex, tuple(unreadable))
 
 
 def parse_sendlog(payload: dict[str, Any]) -> SendLog:
-    """Decode a ``sendlog`` (or a ``getnewlog``/``getalllog`` page).
-
-    ``record`` may be a list, a single object (RUST), or named ``log``/``logs``.
+    """Decode a ``sendlog`` (or a ``getnewlog``/``getalllog`` page), all or nothing.
 
     Raises:
-        FrameError: no records, or a record that is not usable.
+        FrameError: no records, or a record that is not usable (the first one's reason).
     """
-    records = payload.get("record", payload.get("log", payload.get("logs")))
-    if isinstance(records, dict):
-        records = [records]
-    if not isinstance(records, list):
-        raise FrameError("sendlog without a record list")
-    return SendLog(
-        records=tuple(LogRecord.from_wire(item) for item in records),
-        count=as_int(payload.get("count")),
-        logindex=as_int(payload.get("logindex")),
-    )
+    batch = read_sendlog(payload)
+    if batch.unreadable:
+        raise FrameError(batch.unreadable[0].reason)
+    return batch
 
 
 def handle_reg(payload: dict[str, Any], remote: Any, *, now: datetime) -> dict[str, Any]:

@@ -21,10 +21,13 @@ from .values import as_int, as_text, is_canonical_time, parse_time, strip_data_u
 __all__ = [
     "BackupNum",
     "DeviceInfo",
+    "LOG_VALUES",
     "LogRecord",
     "STRANGER_ID",
     "UserCredential",
     "VerifyMode",
+    "record_from_values",
+    "wire_values",
 ]
 
 STRANGER_ID = 99999999
@@ -242,43 +245,11 @@ class LogRecord:
 
     @classmethod
     def from_wire(cls, item: Any) -> LogRecord:
-        if not isinstance(item, dict):
-            raise FrameError("a record must be an object")
-        raw_time = item.get("time")
-        if type(raw_time) is not str or not is_canonical_time(raw_time):
-            # Slow path: numbers, padding, other separators, invalid dates.
-            raw_time = as_text(raw_time)
-            if raw_time is None:
-                raise FrameError("record without time")
-            parsed = parse_time(raw_time)
-            time = parsed.strftime("%Y-%m-%d %H:%M:%S") if parsed else raw_time
-        else:
-            time = raw_time
-        enrollid = _int(_first(item, "enrollid", "pin", "userid"))
-        mode = _int(_first(item, "mode", "attmode", "verify", "type"))
-        name = item.get("name")
-        values = (
-            enrollid,
-            time,
-            raw_time,
-            (name or None) if type(name) is str and name == name.strip() else
-            (as_text(name) or None),
-            None if mode is None else _verify_mode(mode),
-            _int(item.get("inout")),
-            _int(_first(item, "event", "status")),
-            _temperature(item.get("temp")),
-            strip_data_uri(item.get("image")),
-            _int(item.get("verifymode")),
-        )  # fmt: skip
+        values = wire_values(item)
         if cls is not LogRecord or not _SETTERS:
             arguments: dict[str, Any] = dict(zip(_WIRE_FIELDS, values, strict=True))
             return cls(**arguments)
-        # Every value is checked above, so skip the generated __init__: the frozen dataclass
-        # sets each field through object.__setattr__, half the cost of a record on ingest.
-        record = _new(LogRecord)
-        for setter, value in zip(_SETTERS, values, strict=True):
-            setter(record, value)
-        return record
+        return record_from_values(values)
 
     def to_wire(self) -> dict[str, Any]:
         out: dict[str, Any] = {"enrollid": self.enrollid, "time": self.time_raw or self.time}
@@ -294,6 +265,64 @@ _WIRE_FIELDS = (
     "verifymode",
 )  # fmt: skip
 """The order ``LogRecord.from_wire`` computes its values in."""
+LOG_VALUES = _WIRE_FIELDS
+"""The order of a record's values on the ingest path (:func:`wire_values`, the store's
+``ingest_values``): rows are built from these tuples, records only when someone asks."""
+
+
+def wire_values(item: Any) -> tuple[Any, ...]:
+    """A record's values, checked, in :data:`LOG_VALUES` order (``mode`` as a VerifyMode).
+
+    The lenient reader: aliases (``pin``, ``attmode``, ``status`` ...), numbers as text,
+    padded names, other time formats. Raises :class:`FrameError` for an unusable record.
+    """
+    if not isinstance(item, dict):
+        raise FrameError("a record must be an object")
+    raw_time = item.get("time")
+    if type(raw_time) is not str or not is_canonical_time(raw_time):
+        # Slow path: numbers, padding, other separators, invalid dates.
+        raw_time = as_text(raw_time)
+        if raw_time is None:
+            raise FrameError("record without time")
+        parsed = parse_time(raw_time)
+        time = parsed.strftime("%Y-%m-%d %H:%M:%S") if parsed else raw_time
+    else:
+        time = raw_time
+    enrollid = _int(_first(item, "enrollid", "pin", "userid"))
+    mode = _int(_first(item, "mode", "attmode", "verify", "type"))
+    name = item.get("name")
+    return (
+        enrollid,
+        time,
+        raw_time,
+        (name or None) if type(name) is str and name == name.strip() else
+        (as_text(name) or None),
+        None if mode is None else _verify_mode(mode),
+        _int(item.get("inout")),
+        _int(_first(item, "event", "status")),
+        _temperature(item.get("temp")),
+        strip_data_uri(item.get("image")),
+        _int(item.get("verifymode")),
+    )  # fmt: skip
+
+
+def record_from_values(values: tuple[Any, ...]) -> LogRecord:
+    """A :class:`LogRecord` from checked values in :data:`LOG_VALUES` order.
+
+    Every value is checked by the reader, so the generated ``__init__`` is skipped: the frozen
+    dataclass sets each field through ``object.__setattr__``, half the cost of a record.
+    """
+    mode = values[4]
+    if mode is not None and type(mode) is int:
+        values = (*values[:4], _verify_mode(mode), *values[5:])
+    if not _SETTERS:  # pragma: no cover - a field was added
+        return LogRecord(**dict(zip(_WIRE_FIELDS, values, strict=True)))
+    record = _new(LogRecord)
+    for setter, value in zip(_SETTERS, values, strict=True):
+        setter(record, value)
+    return record
+
+
 _new = object.__new__
 if tuple(f.name for f in fields(LogRecord)) == _WIRE_FIELDS:
     _SETTERS = tuple(getattr(LogRecord, name).__set__ for name in _WIRE_FIELDS)
