@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from ..errors import StoreError
 from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .base import LOG_COLUMNS, LogQuery
+from .migrations import upgrade_sqlite
 
 __all__ = ["SQLiteStore"]
 
@@ -115,7 +116,7 @@ class SQLiteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._uri = Path(self.path).absolute().as_uri()
         self._keeper = self._connect()  # keeps a memory database alive; creates the schema
-        self._keeper.executescript(SCHEMA)
+        upgrade_sqlite(self._keeper)  # numbered steps (migrations.py); SCHEMA is step 1
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._failing: str | None = None
         """Why writes fail right now (disk full, read-only), or None while they work."""
@@ -278,6 +279,11 @@ class SQLiteStore:
     def count_logs(self) -> int:
         with self.reader() as db:
             return int(db.execute("SELECT count(*) FROM logs").fetchone()[0])
+
+    def schema_version(self) -> int:
+        """The highest migration step applied (:mod:`.migrations`)."""
+        with self.reader() as db:
+            return int(db.execute("SELECT max(version) FROM schema_version").fetchone()[0])
 
     def credentials(self, sn: str) -> list[UserCredential]:
         with self.reader() as db:
