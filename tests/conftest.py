@@ -53,3 +53,43 @@ async def until(condition: Callable[[], Any], timeout: float = 10.0, step: float
         if loop.time() > deadline:
             raise AssertionError("condition not met within timeout")
         await asyncio.sleep(step)
+
+
+# -- PostgreSQL: one real server per test run, one fresh database per test ------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Any:
+    """A PostgreSQL server started from Debian's binaries in a temporary directory.
+
+    Skips (with the reason) when the binaries or the driver are missing, unless
+    ``WAC_PG_REQUIRED=1`` (``make test-pg``, CI): then a missing server is a failure.
+    """
+    import os
+
+    from tests.pg_cluster import PgCluster, find_bindir
+
+    required = os.environ.get("WAC_PG_REQUIRED") == "1"
+    missing = None
+    if find_bindir() is None:
+        missing = "PostgreSQL binaries not found (apt-get install postgresql, or make test-pg)"
+    else:
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            missing = "psycopg not installed (pip install -e '.[postgres]')"
+    if missing:
+        if required:
+            pytest.fail(f"WAC_PG_REQUIRED=1 but {missing}")
+        pytest.skip(missing)
+    with PgCluster() as cluster:
+        yield cluster
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_dsn(pg_cluster: Any) -> str:
+    """The DSN of a fresh, empty database on the test run's server."""
+    return pg_cluster.create_database(f"wac_test_{next(_databases)}")

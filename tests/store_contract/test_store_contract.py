@@ -1,0 +1,175 @@
+"""The Store contract, the same test against SQLite and PostgreSQL.
+
+What a user relies on: an acknowledged write is readable by any other process at once, a
+re-sent record is stored once (the same natural key in both), one bad frame in a group
+commit fails alone, and rows, credentials and devices read back the same from either store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from wac_toolkit.errors import StoreError
+from wac_toolkit.protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
+from wac_toolkit.store import LogQuery
+from wac_toolkit.store.migrations import latest
+
+AT = datetime(2025, 8, 1, 6, 0, tzinfo=UTC)
+
+
+def rec(enrollid, time="2025-08-01 08:00:00", **kw):
+    return LogRecord.from_wire({"enrollid": enrollid, "time": time, "mode": 0, **kw})
+
+
+async def test_ingest_reports_new_positions_and_drops_replays(store):
+    assert await store.ingest_logs("A", [rec(1), rec(2)], logindex=1, received_at=AT) == [0, 1]
+    assert await store.ingest_logs("A", [rec(1), rec(2)], logindex=1, received_at=AT) == []
+    assert await store.ingest_logs("A", [rec(2), rec(3)], logindex=2, received_at=AT) == [1]
+    assert await store.ingest_logs("B", [rec(1)], logindex=1, received_at=AT) == [0]
+    assert store.count_logs() == 4
+    [row] = store.fetch_logs(LogQuery(sn="B"))
+    assert row[1] == "B" and row[12] == 1_754_028_000_000_000  # received_at, UTC microseconds
+
+
+async def test_duplicate_key_is_sn_enrollid_time_mode_inout_event(store):
+    base = {"enrollid": 1, "time": "2025-08-01 08:00:00", "mode": 0, "inout": 0, "event": 0}
+    variants = [
+        base, base | {"name": "other name", "temp": 36.6},  # not in the key: a replay
+        base | {"mode": 1}, base | {"inout": 1}, base | {"event": 3},
+        base | {"time": "2025-08-01 08:00:01"}, base | {"enrollid": 2},
+        {k: v for k, v in base.items() if k != "inout"},  # NULL inout: its own key, once
+        {k: v for k, v in base.items() if k != "inout"},
+    ]  # fmt: skip
+    records = [LogRecord.from_wire(v) for v in variants]
+    new = await store.ingest_logs("A", records, logindex=1, received_at=AT)
+    assert new == [0, 2, 3, 4, 5, 6, 7]
+    assert await store.ingest_logs("B", records[:1], logindex=1, received_at=AT) == [0]
+    assert store.count_logs() == 8
+
+
+async def test_rows_read_back_the_same_types(store):
+    record = rec(7, "2025-8-1 8:00", name="Ann", inout=1, event=2, temp=36.5, verifymode=3)
+    await store.ingest_logs("A", [record], logindex=9, received_at=AT)
+    [row] = store.fetch_logs(LogQuery())
+    assert isinstance(row[0], int)
+    assert row[1:] == (
+        "A", 7, "Ann", "2025-08-01 08:00:00", "2025-8-1 8:00", 0, 1, 2, 36.5, 3, 9,
+        1_754_028_000_000_000, 0,
+    )  # fmt: skip
+
+
+async def test_query_filters_and_order(store):
+    records = [rec(i, f"2025-08-0{i} 08:00:00") for i in (5, 3, 1, 4, 2)]
+    await store.ingest_logs("A", records, logindex=1, received_at=AT)
+    await store.ingest_logs("B", [rec(9, "2025-08-03 09:00:00")], logindex=1, received_at=AT)
+    assert [r[2] for r in store.fetch_logs(LogQuery())] == [1, 2, 3, 9, 4, 5]
+    q = LogQuery(since=datetime(2025, 8, 2), until=datetime(2025, 8, 4))
+    assert [r[2] for r in store.fetch_logs(q)] == [2, 3, 9]
+    assert [r[2] for r in store.fetch_logs(LogQuery(enrollid=[1, 5]))] == [1, 5]
+    assert [r[2] for r in store.fetch_logs(LogQuery(sn=["B"]))] == [9]
+    assert [r[2] for r in store.fetch_logs(LogQuery(limit=2))] == [1, 2]
+
+
+async def test_photos_live_outside_the_log_table(store):
+    record = rec(1, image="data:image/jpeg;base64,/9j/4AAQ")
+    await store.ingest_logs("A", [record, rec(2)], logindex=1, received_at=AT)
+    rows = store.fetch_logs(LogQuery())
+    assert [r[13] for r in rows] == [1, 0]
+    assert store.log_image(rows[0][0]) == b"\xff\xd8\xff\xe0\x00\x10"
+    assert store.log_image(rows[1][0]) is None
+
+
+async def test_credentials_keep_their_wire_form(store):
+    for record, slot in (("0012", 11), (4294967297, 10), ("TEMPLATE", 0)):
+        await store.save_credential(
+            "A", UserCredential(enrollid=1, backupnum=BackupNum(slot), record=record, name="Al")
+        )
+    creds = {int(c.backupnum): c.record for c in store.credentials("A")}
+    assert creds == {0: "TEMPLATE", 10: 4294967297, 11: "0012"}
+    await store.delete_credential("A", 1, 12)
+    assert {int(c.backupnum) for c in store.credentials("A")} == {10, 11}
+    await store.delete_credential("A", 1, 13)
+    assert store.credentials("A") == []
+
+
+async def test_devices_upsert(store):
+    info = DeviceInfo.from_reg({"sn": "A", "devinfo": {"modelname": "M1", "usedlog": 3}})
+    await store.save_device(info, "1.2.3.4:5", datetime.now(UTC))
+    await store.save_device(
+        DeviceInfo.from_reg({"sn": "A", "devinfo": {"modelname": "M2"}}), None, datetime.now(UTC)
+    )
+    [device] = store.devices()
+    assert device["modelname"] == "M2" and device["first_seen"] <= device["last_seen"]
+    assert device["devinfo"]["modelname"] == "M2"
+
+
+async def test_latest_records_are_the_newest_oldest_first(store):
+    records = [rec(i, f"2025-08-0{i} 08:00:00") for i in range(1, 6)]
+    await store.ingest_logs("A", records, logindex=1, received_at=AT)
+    assert [r.enrollid for r in store.latest_records("A", 3)] == [3, 4, 5]
+    assert store.latest_records("B") == []
+
+
+async def test_an_acknowledged_write_is_visible_to_another_process_at_once(open_db):
+    gateway, reader = open_db(), open_db()
+    assert await gateway.ingest_logs("A", [rec(1), rec(2)], logindex=1, received_at=AT)
+    assert reader.count_logs() == 2  # no flush, no close: committed before the await returned
+
+
+async def test_one_bad_frame_fails_alone_in_a_group_commit(store):
+    """Frames of three terminals are written together; the middle one cannot be stored."""
+    # The wire parser already drops such ids; a record made in code can still carry one.
+    too_big = LogRecord(enrollid=2**70, time="2025-08-01 08:00:00")  # fits no 64-bit column
+    results = await asyncio.gather(
+        store.ingest_logs("A", [rec(1)], logindex=1, received_at=AT),
+        store.ingest_logs("B", [rec(1), too_big], logindex=1, received_at=AT),
+        store.ingest_logs("C", [rec(1)], logindex=1, received_at=AT),
+        return_exceptions=True,
+    )
+    assert results[0] == [0] and results[2] == [0]
+    assert isinstance(results[1], StoreError)
+    assert sorted(r[1] for r in store.fetch_logs(LogQuery())) == ["A", "C"]  # nothing of B
+    assert await store.ingest_logs("B", [rec(1)], logindex=2, received_at=AT) == [0]
+
+
+async def test_two_gateways_storing_the_same_resent_records_store_them_once(open_db):
+    first, second = open_db(), open_db()
+    records = [rec(i, f"2025-08-01 08:{i:02d}:00") for i in range(60)]
+    results = await asyncio.gather(
+        *(gw.ingest_logs("A", records[k:k + 20], logindex=k, received_at=AT)
+          for k in range(0, 60, 10) for gw in (first, second))
+    )  # fmt: skip
+    assert sum(len(r) for r in results) == 60
+    assert first.count_logs() == second.count_logs() == 60
+
+
+async def test_schema_is_at_the_latest_step_and_reopening_changes_nothing(open_db):
+    store = open_db()
+    await store.ingest_logs("A", [rec(1)], logindex=1, received_at=AT)
+    store.close()
+    again = open_db()
+    assert again.schema_version() == latest()
+    assert again.count_logs() == 1
+
+
+async def test_writes_after_close_are_refused(store):
+    store.close()
+    with pytest.raises(StoreError):
+        await store.ingest_logs("A", [rec(1)], logindex=1, received_at=AT)
+
+
+async def test_a_nul_in_text_is_stored_not_refused(store):
+    """PostgreSQL text cannot hold NUL; a terminal sending one must not be refused for ever
+    (it would re-send the same frame and never get past it)."""
+    odd = rec(1, name="Ann\x00", time="2025-08-01 08:00:00\x00")
+    assert await store.ingest_logs("A", [odd], logindex=1, received_at=AT) == [0]
+    assert await store.ingest_logs("A", [odd], logindex=1, received_at=AT) == []
+    await store.save_credential(
+        "A", UserCredential(enrollid=1, backupnum=BackupNum(11), record="12\x00", name="B\x00")
+    )
+    [row] = store.fetch_logs(LogQuery())
+    assert row[3].startswith("Ann") and (row[5] or row[4]).startswith("2025-08-01 08:00:00")
+    assert store.credentials("A")[0].record.startswith("12")
