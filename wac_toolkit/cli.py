@@ -25,10 +25,12 @@ from .errors import WacError
 from .net.terminal import VirtualTerminal, run_fleet
 from .roster.cli import register as register_roster
 from .session import Session
+from .store import describe, is_dsn
 
 __all__ = ["build_parser", "main"]
 
 DEFAULT_PORT = 7788
+DB_HELP = "SQLite file or postgresql://user@host:port/dbname (default wac.sqlite)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-n", "--terminals", type=int, default=20, help="virtual terminals (default 20)"
     )
     demo.add_argument("--logs", type=int, default=500, help="records per terminal (default 500)")
-    demo.add_argument("--db", help="keep the store in this file instead of a temporary one")
+    demo.add_argument(
+        "--db", help="keep the store in this file or postgresql:// DSN instead of a temporary one"
+    )
     demo.set_defaults(run=_demo)
 
     logs = sub.add_parser(
@@ -104,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="export stored logs as csv, json or parquet",
         description="Read logs from a store file and write them to stdout or a file.",
     )
-    logs.add_argument("--db", default="wac.sqlite", help="store file (default wac.sqlite)")
+    logs.add_argument("--db", default="wac.sqlite", help=DB_HELP)
     logs.add_argument("--since", help="from this terminal-local time (YYYY-MM-DD[ HH:MM:SS])")
     logs.add_argument("--until", help="before this terminal-local time")
     logs.add_argument("--sn", nargs="+", help="only these terminals")
@@ -121,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _gateway_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="0.0.0.0", help="bind address (default 0.0.0.0)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 7788)")
-    parser.add_argument("--db", default="wac.sqlite", help="SQLite store (default wac.sqlite)")
+    parser.add_argument("--db", default="wac.sqlite", help=DB_HELP)
     parser.add_argument("--tz", help="terminals' time zone, e.g. Europe/Berlin (default: host's)")
 
 
@@ -161,7 +165,9 @@ async def _serve(args: argparse.Namespace) -> int:
     )
     stop = _stop_on_signals()
     async with session:
-        print(f"wac: listening on {session.url} (store {args.db}); Ctrl-C stops", flush=True)
+        print(
+            f"wac: listening on {session.url} (store {describe(args.db)}); Ctrl-C stops", flush=True
+        )
         if args.allow is None:
             print("wac: any terminal may register (use --allow SN ... to restrict)", flush=True)
         async with serve_control(session, args):
@@ -211,7 +217,7 @@ async def _demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="wac-demo-") as tmp:
         db = args.db or str(Path(tmp) / "demo.sqlite")
         async with Session(db, "127.0.0.1", 0, synchronous="NORMAL") as session:
-            print(f"gateway listening on {session.url}, store {db}")
+            print(f"gateway listening on {session.url}, store {describe(db)}")
             began = time.perf_counter()
             result = await run_fleet(
                 session.url,
@@ -252,7 +258,7 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 async def _logs(args: argparse.Namespace) -> int:
-    if not Path(args.db).exists():
+    if not is_dsn(args.db) and not Path(args.db).exists():
         raise ValueError(f"no store at {args.db}")
     session = Session(args.db, tz=args.tz)
     try:

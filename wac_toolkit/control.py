@@ -20,11 +20,13 @@ catalogue), ``ingest`` (pulled records into the gateway's store), ``reconnect_ma
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
 import os
 import secrets
+import tempfile
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict
 from http import HTTPStatus
@@ -46,6 +48,7 @@ from .errors import (
 )
 from .protocol.catalogue import terminal_commands
 from .protocol.models import LogRecord
+from .store import describe, is_dsn
 
 if TYPE_CHECKING:
     from .session import Session
@@ -73,7 +76,14 @@ _PULLS = frozenset(c.name for c in terminal_commands() if c.paged and c.group ==
 
 
 def control_file(db: str | Path) -> Path:
-    """Where the gateway using store ``db`` writes its control URL and token."""
+    """Where the gateway using store ``db`` writes its control URL and token.
+
+    A PostgreSQL DSN is no file name: its control file goes to the temporary folder, named
+    by a digest of the DSN without its password (the same for every process of this user).
+    """
+    if is_dsn(db):
+        digest = hashlib.sha256(describe(db).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"wac-{digest}.control.json"
     return Path(f"{db}.control.json")
 
 

@@ -26,8 +26,8 @@ from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .protocol.values import format_time, is_canonical_time
 from .roster import Roster
 from .session_commands import SessionCommands
+from .store import open_store
 from .store.base import LogQuery
-from .store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,7 +85,8 @@ class Session(SessionCommands):
     """The toolkit's one entry point.
 
     Args:
-        db: SQLite file (``":memory:"`` for a throwaway store); ignored when ``store`` is given.
+        db: SQLite file (``":memory:"`` for a throwaway store) or a ``postgresql://`` DSN
+            (:func:`~wac_toolkit.store.open_store`); ignored when ``store`` is given.
         host, port: where terminals dial in; port 0 lets the OS choose.
         tz: the terminals' time zone (name or tzinfo; default the host's). ``cloudtime`` is sent
             in it and log times are read in it.
@@ -123,7 +124,7 @@ class Session(SessionCommands):
         self.nosenduser = nosenduser
         self.fresh_window = timedelta(seconds=fresh_window)
         self.access_policy = access_policy
-        self.store = store if store is not None else SQLiteStore(db, synchronous=synchronous)
+        self.store = store if store is not None else open_store(db, synchronous=synchronous)
         self._owns_store = store is None
         self.gateway = Gateway(
             self,

@@ -40,7 +40,11 @@ def register(sub: Any) -> None:
         name: str, help: str, fn: Action, *, changes: bool = True
     ) -> argparse.ArgumentParser:
         parser = actions.add_parser(name, help=help, description=help)
-        parser.add_argument("--db", default="wac.sqlite", help="store file (default wac.sqlite)")
+        parser.add_argument(
+            "--db",
+            default="wac.sqlite",
+            help="SQLite file or postgresql:// DSN (default wac.sqlite)",
+        )
         parser.set_defaults(run=_runner(fn, changes))
         return parser
 
