@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve test test-core test-pandas2 test-notebooks test-ha test-browser bench style clean
+.PHONY: demo serve test test-core test-pg test-pandas2 test-notebooks test-ha test-browser bench style clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,10 +17,16 @@ demo: $(BIN)/wac            ## gateway + virtual fleet, prints a summary, exits 
 serve: $(BIN)/wac
 	$(BIN)/wac serve
 
-test: test-core test-pandas2 test-notebooks test-ha test-browser   ## everything CI runs
+test: test-core test-pg test-pandas2 test-notebooks test-ha test-browser   ## everything CI runs
 
 test-core: $(BIN)/wac
-	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/browser
+	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/browser -m "not postgres"
+
+# The PostgreSQL store: contract tests (each also on SQLite), sessions and gateways on a real
+# server that a fixture starts from Debian's binaries (installed here when missing).
+test-pg: $(BIN)/wac   ## the store contract and PostgreSQL tests; installs postgresql when missing
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
+	WAC_PG_REQUIRED=1 $(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/ha --ignore=tests/browser -m postgres
 
 # Home Assistant pins pandas 2.2, elsewhere pandas 3 installs: the DataFrame code runs on both.
 P2_VENV ?= .venv-pandas2

@@ -93,3 +93,13 @@ _databases = iter(range(1, 1_000_000))
 def pg_dsn(pg_cluster: Any) -> str:
     """The DSN of a fresh, empty database on the test run's server."""
     return pg_cluster.create_database(f"wac_test_{next(_databases)}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs PostgreSQL, so ``make test-pg`` and ``-m postgres`` find them
+    (contract tests are parametrised: only their postgres half needs the server)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and callspec.params.get("backend") == "postgres"
+        if on_pg or {"pg_cluster", "pg_dsn"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
