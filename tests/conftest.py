@@ -19,9 +19,18 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def session(db_path: Path) -> AsyncIterator[Session]:
-    """A started gateway with a short command timeout, in the terminals' zone Europe/Berlin."""
-    async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0) as s:
+async def session(db_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Session]:
+    """A started gateway with a short command timeout, in the terminals' zone Europe/Berlin.
+
+    ``WAC_TEST_STORE=postgres`` puts it on a fresh PostgreSQL database instead of the SQLite
+    file (to run a suite that only talks to the Session against the other store).
+    """
+    import os
+
+    db: Path | str = db_path
+    if os.environ.get("WAC_TEST_STORE") == "postgres":
+        db = request.getfixturevalue("pg_dsn")
+    async with Session(db, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0) as s:
         yield s
 
 

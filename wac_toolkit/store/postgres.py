@@ -29,11 +29,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import json
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -344,6 +345,15 @@ class PostgresStore:
         rows = self._fetch("SELECT image FROM log_images WHERE log_id = %s", (log_id,))
         return bytes(rows[0][0]) if rows else None
 
+    def reader(self) -> contextlib.AbstractContextManager[Portable]:
+        """A read connection taking the roster's shared SQL (``?`` placeholders)."""
+        return _portable(self._reader())
+
+    async def run_write(self, fn: Callable[[Portable], T]) -> T:
+        """Run ``fn(connection)`` inside the writer's next transaction (for store extensions:
+        the roster); the connection takes the roster's shared SQL, like :meth:`reader`'s."""
+        return await self._submit(lambda db: fn(Portable(db)))
+
     def schema_version(self) -> int:
         return int(self._fetch("SELECT coalesce(max(version), 0) FROM schema_version")[0][0])
 
@@ -521,6 +531,43 @@ class PostgresStore:
             if not future.done():
                 with contextlib.suppress(concurrent.futures.InvalidStateError):
                     future.set_exception(error)
+
+
+class Portable:
+    """A psycopg connection that runs SQL written for ``sqlite3`` in the dialect both share.
+
+    The roster's queries (:mod:`wac_toolkit.roster.tables`) avoid SQLite-only syntax; what
+    remains is the placeholder, ``?`` here and ``%s`` for psycopg, translated once per
+    statement text. ``dialect`` lets shared code skip what each store does its own way.
+    """
+
+    dialect = "postgres"
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if not params:
+            return self._db.execute(sql)
+        return self._db.execute(_placeholders(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        rows = list(rows)
+        cursor = self._db.cursor()
+        if rows:
+            cursor.executemany(_placeholders(sql), rows)
+        return cursor
+
+
+@functools.lru_cache(maxsize=512)
+def _placeholders(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+@contextlib.contextmanager
+def _portable(inner: contextlib.AbstractContextManager[Any]) -> Iterator[Portable]:
+    with inner as db:
+        yield Portable(db)
 
 
 def _text(value: str | None) -> str | None:
