@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-unregistered", type=int, default=1000, metavar="N",
         help="connections allowed to wait for their reg at once; more get 1013 (default 1000)",
     )  # fmt: skip
+    serve.add_argument(
+        "--presence-ttl", type=float, default=30.0, metavar="S",
+        help="PostgreSQL store: seconds a dead gateway keeps its terminals (default 30)",
+    )  # fmt: skip
     add_control_options(serve)
     serve.set_defaults(run=_serve)
 
@@ -163,6 +167,8 @@ async def _serve(args: argparse.Namespace) -> int:
         max_size=int(args.max_size * 2**20),
         max_unregistered=args.max_unregistered,
     )
+    if session.presence is not None:
+        session.presence.ttl = args.presence_ttl
     stop = _stop_on_signals()
     async with session:
         print(

@@ -21,6 +21,7 @@ from .errors import FrameError, StoreError, WacError
 from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
 from .net.gateway import Gateway
 from .net.peer import Peer
+from .presence import Presence
 from .protocol.handlers import ack, fail, parse_sendlog, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .protocol.values import format_time, is_canonical_time
@@ -144,6 +145,8 @@ class Session(SessionCommands):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.roster = Roster(self)
         """People and their durable sync to terminals (:mod:`wac_toolkit.roster`)."""
+        self.presence = Presence(self) if hasattr(self.store, "claim_terminal") else None
+        """Leases on terminals in a shared store (PostgreSQL): :mod:`wac_toolkit.presence`."""
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -164,12 +167,16 @@ class Session(SessionCommands):
                 await self.loop.run_in_executor(None, self.store.close)
             raise
         self._started = True
+        if self.presence is not None:
+            await self.presence.start()
         log.info("listening on %s", self.url)
         return self
 
     async def stop(self) -> None:
         """Close every terminal connection, stop listening, and flush the store."""
         await self.roster.stop()
+        if self.presence is not None and self._started:
+            await self.presence.stop()
         if self._started:
             await self.gateway.stop()
             self._started = False

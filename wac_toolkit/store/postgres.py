@@ -56,6 +56,9 @@ __all__ = ["INSERT_LOGS", "PostgresStore", "micros", "schema_steps", "upgrade"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_NOW = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
+"""The database's clock in UTC microseconds: leases compare on one clock, not each host's."""
+
 MIGRATION_LOCK = 0x7761_6373_746F_7265  # "wacstore": one key for every wac database
 """Advisory lock taken by the migration transaction, so concurrent starts upgrade once."""
 
@@ -257,6 +260,54 @@ class PostgresStore:
             db.execute(f"DELETE FROM credentials WHERE {sql}", args)
 
         await self._submit(write)
+
+    # -- presence: leases on terminals, on the database's clock -----------------------------
+
+    async def claim_terminal(self, sn: str, gateway: str, ttl: float) -> None:
+        """``gateway`` holds ``sn`` now (a terminal that reconnected elsewhere moves at once)."""
+
+        def write(db: Any) -> None:
+            db.execute(
+                f"INSERT INTO presence (sn, gateway, since, expires) VALUES (%s, %s, {_NOW},"
+                f" {_NOW} + %s) ON CONFLICT (sn) DO UPDATE SET gateway = excluded.gateway,"
+                " since = excluded.since, expires = excluded.expires",
+                (sn, gateway, int(ttl * 1e6)),
+            )
+
+        await self._submit(write)
+
+    async def release_terminal(self, sn: str, gateway: str) -> None:
+        """``gateway`` lost ``sn``; a claim another gateway made since is left alone."""
+        await self._submit(
+            lambda db: db.execute(
+                "DELETE FROM presence WHERE sn = %s AND gateway = %s", (sn, gateway)
+            )
+        )
+
+    async def heartbeat(self, gateway: str, ttl: float, *, leaving: bool = False) -> None:
+        """Renew ``gateway``'s leases for ``ttl`` seconds; ``leaving`` drops them all."""
+        ttl_us = int(ttl * 1e6)
+
+        def write(db: Any) -> None:
+            if leaving:
+                db.execute("DELETE FROM presence WHERE gateway = %s", (gateway,))
+                db.execute("DELETE FROM gateways WHERE gateway = %s", (gateway,))
+                return
+            db.execute(
+                f"INSERT INTO gateways (gateway, started, heartbeat, expires) VALUES (%s, {_NOW},"
+                f" {_NOW}, {_NOW} + %s) ON CONFLICT (gateway) DO UPDATE SET"
+                " heartbeat = excluded.heartbeat, expires = excluded.expires",
+                (gateway, ttl_us),
+            )
+            db.execute(
+                f"UPDATE presence SET expires = {_NOW} + %s WHERE gateway = %s", (ttl_us, gateway)
+            )
+
+        await self._submit(write)
+
+    def holders(self) -> dict[str, str]:
+        """Terminal -> the gateway holding it, for leases not yet lapsed."""
+        return dict(self._fetch(f"SELECT sn, gateway FROM presence WHERE expires > {_NOW}"))
 
     # -- reads --------------------------------------------------------------------------------
 
