@@ -22,7 +22,7 @@ import secrets
 import socket
 from typing import TYPE_CHECKING, Any
 
-from .errors import StoreError
+from .errors import StoreError, TerminalOffline
 from .events import Event, TerminalConnected, TerminalDisconnected
 
 if TYPE_CHECKING:
@@ -49,9 +49,25 @@ class Presence:
         self._tasks: set[asyncio.Task[None]] = set()
         self._beat: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
+        self.router: Any = None
+        """Commands to terminals other gateways hold (:mod:`wac_toolkit.routing`)."""
+
+    async def route(
+        self, sn: str, cmd: str, fields: dict[str, Any] | None, *, timeout: float,
+        expect_reply: bool,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Send a command through the gateway that holds ``sn`` (TerminalOffline if none)."""
+        if self.router is None:
+            raise TerminalOffline(sn)
+        return await self.router.route(sn, cmd, fields, timeout=timeout, expect_reply=expect_reply)
 
     async def start(self) -> None:
         await self.store.heartbeat(self.gateway, self.ttl)
+        if hasattr(self.store, "take_commands"):
+            from .routing import CommandRouter
+
+            self.router = CommandRouter(self.session, self.gateway)
+            await self.router.start()
         self._unsubscribe = self.session.subscribe(
             self._on_event, TerminalConnected, TerminalDisconnected
         )
@@ -66,6 +82,8 @@ class Presence:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._beat
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.router is not None:
+            await self.router.stop()
         with contextlib.suppress(StoreError):
             await self.store.heartbeat(self.gateway, self.ttl, leaving=True)
 

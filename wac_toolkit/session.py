@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .access import on_sendpin, on_sendqrcode
-from .errors import FrameError, StoreError, WacError
+from .errors import FrameError, StoreError, TerminalOffline, WacError
 from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
 from .net.gateway import Gateway
 from .net.peer import Peer
@@ -305,7 +305,16 @@ class Session(SessionCommands):
             DeviceError: the terminal answered ``result: false``.
             CommandTimeout: it did not answer in time.
         """
-        peer = self.gateway.peer(sn)
+        try:
+            peer = self.gateway.peer(sn)
+        except TerminalOffline:
+            if self.presence is None or not self._started:
+                raise
+            # Another gateway on the shared store may hold it (wac_toolkit.routing).
+            limit = timeout if timeout is not None else self.gateway.command_timeout
+            return await self.presence.route(
+                sn, cmd, fields, timeout=limit, expect_reply=expect_reply
+            )
         return await peer.request(cmd, fields, timeout=timeout, expect_reply=expect_reply)
 
     async def set_user_info(

@@ -59,6 +59,9 @@ T = TypeVar("T")
 _NOW = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 """The database's clock in UTC microseconds: leases compare on one clock, not each host's."""
 
+COMMAND_CHANNEL = "wac_commands"
+"""NOTIFY channel on which a queued command wakes its gateway (payload: the gateway's id)."""
+
 MIGRATION_LOCK = 0x7761_6373_746F_7265  # "wacstore": one key for every wac database
 """Advisory lock taken by the migration transaction, so concurrent starts upgrade once."""
 
@@ -308,6 +311,54 @@ class PostgresStore:
     def holders(self) -> dict[str, str]:
         """Terminal -> the gateway holding it, for leases not yet lapsed."""
         return dict(self._fetch(f"SELECT sn, gateway FROM presence WHERE expires > {_NOW}"))
+
+    # -- commands routed to the gateway holding a terminal (wac_toolkit.routing) -----------
+
+    def queue_command(
+        self, sn: str, gateway: str, cmd: str, fields: str, expect_reply: bool, timeout: float
+    ) -> int:
+        """Queue a command for ``gateway`` and wake it (NOTIFY on commit); returns its id."""
+        rows = self._fetch(
+            "WITH c AS (INSERT INTO commands (sn, gateway, cmd, fields, expect_reply, timeout_ms,"
+            f" created_at) VALUES (%s, %s, %s, %s, %s, %s, {_NOW}) RETURNING id)"
+            f" SELECT id, pg_notify('{COMMAND_CHANNEL}', %s) FROM c",
+            (sn, gateway, cmd, fields, int(expect_reply), int(timeout * 1000), gateway),
+        )
+        return int(rows[0][0])
+
+    def take_commands(self, gateway: str, limit: int = 32) -> list[tuple[Any, ...]]:
+        """Claim queued commands for ``gateway`` (SKIP LOCKED: two takers never share one)."""
+        return self._fetch(
+            "UPDATE commands SET state = 'taken' WHERE id IN (SELECT id FROM commands"
+            " WHERE gateway = %s AND state = 'queued' ORDER BY id LIMIT %s"
+            " FOR UPDATE SKIP LOCKED)"
+            " RETURNING id, sn, cmd, fields, expect_reply, timeout_ms",
+            (gateway, limit),
+        )
+
+    def finish_command(
+        self, command_id: int, reply: str | None, error_kind: str | None, error: str | None
+    ) -> None:
+        state = "done" if error_kind is None else "failed"
+        self._fetch(
+            "UPDATE commands SET state = %s, reply = %s, error_kind = %s, error = %s"
+            " WHERE id = %s RETURNING id",
+            (state, reply, error_kind, error, command_id),
+        )
+
+    def command_outcome(self, command_id: int, *, forget: bool) -> tuple[Any, ...] | None:
+        """(state, reply, error_kind, error) of a routed command; ``forget`` deletes it."""
+        sql = "SELECT state, reply, error_kind, error FROM commands WHERE id = %s"
+        if forget:
+            sql = "DELETE FROM commands WHERE id = %s RETURNING state, reply, error_kind, error"
+        rows = self._fetch(sql, (command_id,))
+        return rows[0] if rows else None
+
+    def listen(self, channel: str) -> Any:
+        """A dedicated connection LISTENing on ``channel`` (its ``notifies()`` wakes a taker)."""
+        db = self._connect()
+        db.execute(f"LISTEN {channel}")
+        return db
 
     # -- reads --------------------------------------------------------------------------------
 
