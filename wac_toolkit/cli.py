@@ -121,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     logs.add_argument("-o", "--output", help="file to write (default stdout; parquet needs one)")
     logs.set_defaults(run=_logs)
+    migrate = sub.add_parser(
+        "migrate",
+        help="copy a SQLite store into PostgreSQL (idempotent)",
+        description=(
+            "Copy every log, photo, terminal, credential and the roster from a SQLite store "
+            "into another store. Rows already there are left alone, so running it again "
+            "(say, just before switching gateways over) copies only what is new."
+        ),
+    )
+    migrate.add_argument("--from", dest="source", required=True, help="SQLite store file")
+    migrate.add_argument("--to", dest="dest", required=True, help="postgresql://... or a file")
+    migrate.set_defaults(run=_migrate)
     register_terminal_commands(sub)  # users, pull-logs, open-door, set-time, reboot, ...
     register_roster(sub)  # wac roster people|add|update|remove|assign|sync|...
     return parser
@@ -282,6 +294,29 @@ async def _logs(args: argparse.Namespace) -> int:
         _write(args.output, frame.to_csv(index=False))
     if args.output:
         print(f"wrote {len(frame):,} rows to {args.output}", file=sys.stderr)
+    return 0
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    from .store import SQLiteStore, open_store
+    from .store.copy import copy_store
+
+    if is_dsn(args.source) or not Path(args.source).is_file():
+        raise ValueError(f"no SQLite store at {args.source}")
+    loop = asyncio.get_running_loop()
+    source = SQLiteStore(args.source)
+    try:
+        dest = await loop.run_in_executor(None, open_store, args.dest)
+        try:
+            copied = await copy_store(
+                source, dest, progress=lambda t, n: print(f"{t}: {n:,} new rows", flush=True)
+            )
+        finally:
+            await loop.run_in_executor(None, dest.close)
+    finally:
+        source.close()
+    total = sum(copied.values())
+    print(f"copied {total:,} new rows from {args.source} to {describe(args.dest)}")
     return 0
 
 
