@@ -224,7 +224,7 @@ class Session(SessionCommands):
         ``"2025-08-01"`` are accepted. This reads the database: from an event loop use
         :meth:`logs_async`.
         """
-        from .dataframe import logs_frame
+        from .dataframe import arrow_logs_frame, logs_frame
 
         query = LogQuery(
             since=_as_datetime(since),
@@ -232,6 +232,13 @@ class Session(SessionCommands):
             sn=sn if sn is None or isinstance(sn, str) else tuple(sn),
             enrollid=enrollid if enrollid is None or isinstance(enrollid, int) else tuple(enrollid),
         )
+        if hasattr(self.store, "fetch_logs_arrow"):  # columns straight from the database
+            try:
+                columns = self.store.fetch_logs_arrow(query)
+                if columns:
+                    return arrow_logs_frame(columns, self.tz)
+            except (ImportError, ValueError, TypeError, OverflowError):
+                pass  # no pyarrow, or values it will not type: the row path below
         return logs_frame(self.store.fetch_logs(query), self.tz)
 
     async def logs_async(self, *args: Any, **kwargs: Any) -> pd.DataFrame:

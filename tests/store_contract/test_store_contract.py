@@ -173,3 +173,31 @@ async def test_a_nul_in_text_is_stored_not_refused(store):
     [row] = store.fetch_logs(LogQuery())
     assert row[3].startswith("Ann") and (row[5] or row[4]).startswith("2025-08-01 08:00:00")
     assert store.credentials("A")[0].record.startswith("12")
+
+
+async def test_session_logs_are_the_same_typed_frame_from_either_store(backend, tmp_path):
+    """Session.logs() on PostgreSQL reads columns through COPY and Arrow; the frame must be
+    the one the row path builds from the same rows, value for value and dtype for dtype."""
+    from wac_toolkit import Session
+    from wac_toolkit.dataframe import logs_frame
+
+    session = Session(backend, tz="Europe/Berlin")
+    try:
+        records = [
+            rec(1, "2025-08-01 08:00:00", name="Ann", inout=1, temp=36.6),
+            LogRecord(enrollid=2, time="2025-08-01 09:00:00", time_raw="2025-8-1 9:00", name=""),
+            rec(3, "garbled time", event=2),
+            rec(4, "2025-10-26 02:30:00", image="/9j/4AAQ"),  # the repeated autumn hour
+        ]
+        await session.store.ingest_logs("A", records, logindex=7, received_at=AT)
+        frame = session.logs()
+        rows = session.store.fetch_logs(LogQuery())
+        expected = logs_frame(rows, "Europe/Berlin")
+        assert list(frame.dtypes) == list(expected.dtypes)
+        assert frame.equals(expected)
+        assert frame["enrollid"].tolist() == [1, 2, 4, 3]
+        assert frame["name"].tolist()[:2] == ["Ann", ""]  # empty text is not NULL
+        assert session.logs(since="2025-08-01 08:30")["enrollid"].tolist() == [2, 4, 3]
+        assert session.logs(sn="nobody").empty
+    finally:
+        session.store.close()

@@ -404,6 +404,45 @@ class PostgresStore:
             sql += f" LIMIT {int(query.limit)}"
         return sql, args
 
+    def fetch_logs_arrow(self, query: LogQuery) -> dict[str, Any]:
+        """The ``fetch_logs`` rows as Arrow columns: ``COPY ... TO STDOUT`` parsed by pyarrow.
+
+        No Python object per value: the server writes CSV, pyarrow's C++ reader types it as
+        :func:`wac_toolkit.dataframe.row_type` says (``bench/pg_dataframe.py`` measures it
+        against ``pandas.read_sql``). NULL is an unquoted empty field, an empty text ``""``.
+        """
+        import io
+
+        import pyarrow.csv as pacsv
+
+        from ..dataframe import row_type
+
+        sql, args = self.logs_sql(query)
+        buffer = io.BytesIO()
+        try:
+            with self._reader() as db:
+                inline = psycopg.ClientCursor(db).mogrify(sql, args)
+                with db.cursor() as cursor:
+                    with cursor.copy(f"COPY ({inline}) TO STDOUT (FORMAT csv)") as copy:
+                        for chunk in copy:
+                            buffer.write(chunk)
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"store unavailable: {exc}") from exc
+        if not buffer.getbuffer().nbytes:
+            return {}
+        types = {field.name: field.type for field in row_type()}
+        table = pacsv.read_csv(
+            io.BytesIO(buffer.getvalue()),
+            read_options=pacsv.ReadOptions(column_names=list(LOG_COLUMNS)),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                null_values=[""],
+            ),  # fmt: skip
+        )
+        return {name: table.column(name).combine_chunks() for name in LOG_COLUMNS}
+
     def count_logs(self) -> int:
         return int(self._fetch("SELECT count(*) FROM logs")[0][0])
 
