@@ -49,6 +49,7 @@ class Presence:
         self._tasks: set[asyncio.Task[None]] = set()
         self._beat: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
+        self._held: set[str] = set()
         self.router: Any = None
         """Commands to terminals other gateways hold (:mod:`wac_toolkit.routing`)."""
 
@@ -60,6 +61,12 @@ class Presence:
         if self.router is None:
             raise TerminalOffline(sn)
         return await self.router.route(sn, cmd, fields, timeout=timeout, expect_reply=expect_reply)
+
+    def holds(self, sn: str) -> bool:
+        """This gateway holds the lease on ``sn`` (as far as it knows: its own claims, less
+        those another gateway took over, seen at the last heartbeat). The roster delivers to
+        a terminal only where this is true, so two gateways never deliver the same step."""
+        return sn in self._held
 
     async def start(self) -> None:
         await self.store.heartbeat(self.gateway, self.ttl)
@@ -91,6 +98,7 @@ class Presence:
         if isinstance(event, TerminalConnected):
             change = self.store.claim_terminal(event.sn, self.gateway, self.ttl)
         else:
+            self._held.discard(event.sn)
             change = self.store.release_terminal(event.sn, self.gateway)
         task = asyncio.ensure_future(self._apply(change, event))
         self._tasks.add(task)
@@ -101,6 +109,20 @@ class Presence:
             await change
         except StoreError as exc:  # the next heartbeat or reconnect claims again
             log.warning("presence of %s not recorded: %s", getattr(event, "sn", "?"), exc)
+            return
+        if isinstance(event, TerminalConnected) and self._online(event.sn):
+            self._held.add(event.sn)
+            self._kick_roster(event.sn)
+
+    def _online(self, sn: str) -> bool:
+        terminal = self.session.terminal(sn)
+        return terminal is not None and terminal.online
+
+    def _kick_roster(self, sn: str) -> None:
+        """The roster waits for the lease: now that it is ours, deliver what is queued."""
+        roster = getattr(self.session, "roster", None)
+        if roster is not None and roster.supported:
+            roster.worker.kick(sn)
 
     async def _heartbeats(self) -> None:
         while True:
@@ -112,7 +134,16 @@ class Presence:
                 loop = asyncio.get_running_loop()
                 holders = await loop.run_in_executor(None, held)
                 for terminal in self.session.terminals():
-                    if terminal.online and holders.get(terminal.sn) is None:
+                    if not terminal.online:
+                        continue
+                    holder = holders.get(terminal.sn)
+                    if holder is None:
                         await self.store.claim_terminal(terminal.sn, self.gateway, self.ttl)
+                        self._held.add(terminal.sn)
+                        self._kick_roster(terminal.sn)
+                    elif holder != self.gateway:
+                        # It reconnected to another gateway; ours is a stale connection.
+                        self._held.discard(terminal.sn)
+                        log.info("terminal %s is held by %s now", terminal.sn, holder)
             except StoreError as exc:
                 log.warning("presence heartbeat of %s failed: %s", self.gateway, exc)
