@@ -4,7 +4,8 @@ Half the fleet dials each gateway. After the kill, with that gateway dead, the d
 hold every row any terminal saw acknowledged (a terminal never sends an acknowledged row
 again, so a loss would be final). The dead gateway's terminals then dial the survivor (as a
 load balancer in front would send them) and re-send what was not acknowledged; at the end
-every punch is stored exactly once, whichever gateway stored it.
+every punch is stored exactly once, whichever gateway stored it, and a command from a third
+Session reaches a moved terminal through the survivor.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 
 from tests.conftest import until
 from tests.reliability.helpers import WacServe, free_port, scaled
-from wac_toolkit import VirtualTerminal
+from wac_toolkit import Session, VirtualTerminal
 
 START = datetime(2025, 8, 1, 8, 0, 0)
 
@@ -72,6 +73,15 @@ async def test_two_gateways_one_killed_mid_ingest_lose_nothing_store_nothing_twi
         for vt in fleet:
             vt.url = survivor_url  # what a load balancer in front does once a backend is gone
         await until(lambda: all(vt.acked > acked_at_kill[vt.sn] for vt in fleet), timeout=60)
+        async with Session(pg_dsn, "127.0.0.1", 0) as notebook:  # a third process, say
+            moved = fleet[1]  # dialled the doomed gateway first, the survivor now
+            stayed = fleet[0]  # on the survivor all along: its holder is the survivor
+            await until(
+                lambda: (h := notebook.store.holders()).get(moved.sn) == h.get(stayed.sn),
+                timeout=60,
+            )
+            await notebook.set_user_info(moved.sn, 9, "Ida", 11, "0042")
+            assert moved.users[9].credentials == {11: "0042"}
         puncher.cancel()
         await asyncio.gather(*(vt.wait_flushed(60) for vt in fleet))
     finally:
