@@ -64,6 +64,11 @@ class PgCluster:
             str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
             "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
+        self.start_server()
+        return self
+
+    def start_server(self) -> None:
+        """Start (or start again, after :meth:`stop_server`) on the same port and data."""
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
             " -c max_connections=200 -c shared_buffers=64MB"
@@ -72,7 +77,13 @@ class PgCluster:
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
             "-l", str(self.root / "server.log"), "-w", "-t", "60", "start",
         )  # fmt: skip
-        return self
+
+    def stop_server(self, mode: str = "immediate") -> None:
+        """Stop the server, keeping its data (``immediate``: as a crash would)."""
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60",
+            "stop",
+        )  # fmt: skip
 
     def dsn(self, dbname: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"

@@ -323,6 +323,7 @@ class PostgresStore:
             f" created_at) VALUES (%s, %s, %s, %s, %s, %s, {_NOW}) RETURNING id)"
             f" SELECT id, pg_notify('{COMMAND_CHANNEL}', %s) FROM c",
             (sn, gateway, cmd, fields, int(expect_reply), int(timeout * 1000), gateway),
+            retry=False,
         )
         return int(rows[0][0])
 
@@ -334,6 +335,7 @@ class PostgresStore:
             " FOR UPDATE SKIP LOCKED)"
             " RETURNING id, sn, cmd, fields, expect_reply, timeout_ms",
             (gateway, limit),
+            retry=False,
         )
 
     def finish_command(
@@ -344,6 +346,7 @@ class PostgresStore:
             "UPDATE commands SET state = %s, reply = %s, error_kind = %s, error = %s"
             " WHERE id = %s RETURNING id",
             (state, reply, error_kind, error, command_id),
+            retry=False,
         )
 
     def command_outcome(self, command_id: int, *, forget: bool) -> tuple[Any, ...] | None:
@@ -351,7 +354,7 @@ class PostgresStore:
         sql = "SELECT state, reply, error_kind, error FROM commands WHERE id = %s"
         if forget:
             sql = "DELETE FROM commands WHERE id = %s RETURNING state, reply, error_kind, error"
-        rows = self._fetch(sql, (command_id,))
+        rows = self._fetch(sql, (command_id,), retry=not forget)
         return rows[0] if rows else None
 
     def listen(self, channel: str) -> Any:
@@ -550,12 +553,25 @@ class PostgresStore:
         if db is not None:
             db.close()
 
-    def _fetch(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        try:
-            with self._reader() as db:
-                return db.execute(sql, args).fetchall()  # type: ignore[no-any-return]
-        except psycopg.OperationalError as exc:
-            raise StoreError(f"store unavailable: {exc}") from exc
+    def _fetch(
+        self, sql: str, args: Sequence[Any] = (), *, retry: bool = True
+    ) -> list[tuple[Any, ...]]:
+        """Rows of one statement; a pooled connection the server dropped (a restart) is
+        replaced once, so the first read after an outage does not fail for nothing. Writes
+        pass ``retry=False``: the first attempt may have been applied before the drop."""
+        for attempt in (1, 2) if retry else (2,):
+            try:
+                with self._reader() as db:
+                    return db.execute(sql, args).fetchall()  # type: ignore[no-any-return]
+            except psycopg.OperationalError as exc:
+                if attempt == 2:
+                    raise StoreError(f"store unavailable: {exc}") from exc
+                with self._idle_lock:  # the others are likely broken too
+                    stale, self._idle = self._idle, []
+                for db in stale:
+                    with contextlib.suppress(Exception):
+                        db.close()
+        raise AssertionError("unreachable")
 
     async def _submit(self, fn: Callable[[Any], T]) -> T:
         if self._closed:
