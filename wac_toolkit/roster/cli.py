@@ -17,6 +17,7 @@ from typing import Any
 from ..control import ControlClient, control_file
 from ..errors import WacClientError
 from ..session import Session
+from ..store import describe
 
 __all__ = ["register"]
 
@@ -126,13 +127,16 @@ def _runner(fn: Action, changes: bool) -> Callable[[argparse.Namespace], Awaitab
 async def _notify_gateway(db: str, sn: str | None) -> bool:
     """Ask a running gateway to deliver queued steps now; False when none runs."""
     if not control_file(db).exists():
-        print(f"queued in {db}; sent when `wac serve --db {db}` runs and terminals are online")
+        shown = describe(db)  # a DSN without its password
+        print(
+            f"queued in {shown}; sent when `wac serve --db {shown}` runs and terminals are online"
+        )
         return False
     try:
         async with ControlClient.from_db(db) as client:
             queued = await client.call("roster_sync", sn=sn)
     except WacClientError as exc:
-        print(f"queued in {db}; the gateway did not answer ({exc})", file=sys.stderr)
+        print(f"queued in {describe(db)}; the gateway did not answer ({exc})", file=sys.stderr)
         return False
     print(f"gateway notified: {queued} step(s) queued for delivery")
     return True
@@ -246,7 +250,7 @@ async def _sync(session: Session, args: argparse.Namespace) -> None:
 async def _reconcile(session: Session, args: argparse.Namespace) -> int:
     if not control_file(args.db).exists():
         raise WacClientError(
-            f"reconcile needs the terminal: no gateway is running on {args.db} (start wac serve)"
+            f"reconcile needs the terminal: no gateway is running on {describe(args.db)} (start wac serve)"
         )
     async with ControlClient.from_db(args.db) as client:
         report = await client.call(
