@@ -62,3 +62,18 @@ async def test_session_on_a_dsn_stores_in_postgresql(pg_dsn, tmp_path, monkeypat
     async with Session(db=pg_dsn, host="127.0.0.1", port=0) as again:  # a restart sees it all
         assert [t.sn for t in again.terminals()] == ["PG1"]
         assert len(again.logs()) == 25
+
+
+def test_without_the_driver_a_dsn_says_which_extra_to_install():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"  # as if the extra were not installed
+        "from wac_toolkit.store import open_store\n"
+        "from wac_toolkit.errors import StoreError\n"
+        "try:\n    open_store('postgresql://db.example/wac')\n"
+        "except StoreError as exc:\n    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'wac-toolkit[postgres]'" in out.stdout
