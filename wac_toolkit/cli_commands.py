@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .client import WacClient
-from .control import TOKEN_ENV, ControlServer, write_control_file
+from .control import TOKEN_ENV, ControlServer, read_control_file, write_control_file
+from .errors import WacClientError
 from .protocol.models import BackupNum
 
 if TYPE_CHECKING:
@@ -54,8 +55,11 @@ async def serve_control(session: Session, args: argparse.Namespace) -> AsyncIter
         try:
             yield
         finally:
-            with contextlib.suppress(OSError):
-                path.unlink()
+            # Several gateways on one PostgreSQL database share a control file name: remove
+            # it only if it is still ours (the last gateway started wrote it).
+            with contextlib.suppress(OSError, WacClientError):
+                if read_control_file(args.db)[0] == server.url:
+                    path.unlink()
 
 
 def _loopback(host: str) -> bool:
