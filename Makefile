@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve test test-core test-pg test-pandas2 test-notebooks test-ha test-browser bench style clean
+.PHONY: demo serve generate types types-ha test test-core test-pg test-pandas2 test-notebooks test-ha test-browser bench style clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,7 +17,12 @@ demo: $(BIN)/wac            ## gateway + virtual fleet, prints a summary, exits 
 serve: $(BIN)/wac
 	$(BIN)/wac serve
 
-test: test-core test-pg test-pandas2 test-notebooks test-ha test-browser   ## everything CI runs
+test: types test-core test-pg test-pandas2 test-notebooks test-ha test-browser   ## everything CI runs
+
+# mypy --strict on wac_toolkit, wac_ws_sdk and tests/typecheck (the typed API as users call it);
+# settings in pyproject.toml [tool.mypy]. Incremental: a second run takes seconds.
+types: $(BIN)/wac
+	$(BIN)/mypy
 
 test-core: $(BIN)/wac
 	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/browser -m "not postgres"
@@ -38,7 +43,7 @@ $(P2_VENV)/bin/wac: pyproject.toml
 
 test-pandas2: $(P2_VENV)/bin/wac   ## the DataFrame, analysis and Jupyter tests on pandas 2.2
 	$(P2_VENV)/bin/python -c 'import pandas; assert pandas.__version__.startswith("2.2"), pandas.__version__'
-	$(P2_VENV)/bin/pytest -q -p no:cacheprovider tests/test_dataframe.py tests/test_analysis_*.py tests/jupyter tests/test_cli.py
+	$(P2_VENV)/bin/pytest -q -p no:cacheprovider tests/test_dataframe.py tests/test_analysis_*.py tests/test_safe_cells.py tests/jupyter tests/test_cli.py
 
 test-notebooks: $(BIN)/wac   ## runs every notebook top to bottom (each starts its own gateway on port 0)
 	$(BIN)/pytest -q -p no:cacheprovider --nbmake notebooks/
@@ -59,12 +64,22 @@ $(HA_BIN)/.installed: pyproject.toml requirements/ha-constraints.txt requirement
 test-ha: $(HA_BIN)/.installed   ## custom_components/wac against the real HA test harness
 	$(HA_BIN)/pytest -q -c tests/ha/pytest.ini tests/ha
 
+# custom_components/wac under mypy --strict with Home Assistant's own typing (HA venv). Not in
+# `make test` yet: 10 findings left (pending.py, services.py, people.py). wac_toolkit is checked
+# by `make types` in its own venv, so here its modules are followed silently.
+types-ha: $(HA_BIN)/.installed
+	$(HA_BIN)/pip install -q mypy
+	$(HA_BIN)/mypy --strict --python-version 3.13 --follow-imports silent custom_components/wac
+
 test-browser: $(BIN)/wac   ## JupyterLab in headless Debian chromium; installs what is missing
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	@command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
 	$(BIN)/pip install -q -e '.[dev,browser]'
 	cd tests/browser && npm ci --no-audit --no-fund
 	WAC_BROWSER_REQUIRED=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
+
+generate: $(BIN)/wac   ## rewrite wac_toolkit/_generated/ (typed command methods) from the catalogue
+	$(BIN)/python -m wac_toolkit.codegen
 
 bench: $(BIN)/wac
 	$(BIN)/python -m bench

@@ -2,8 +2,10 @@
 
 Two ratios come out of one fleet run:
 
-* acked rows/s against raw SQLite ``executemany`` of the same rows, 100 per transaction, one
-  commit per frame, same schema and ``synchronous`` level (the storage floor);
+* acked rows/s against the storage floor: raw SQLite ``executemany`` of the same rows into a
+  table with only a uniqueness key on the record's identity, 100 per transaction, one commit
+  per frame, WAL, same ``synchronous`` level; and, for the record, against the same
+  ``executemany`` into the store's own, richer schema;
 * server CPU per frame (parse, validate, store, ack; read from /proc) against a bare websockets
   echo server handling the same frames over the same number of connections.
 
@@ -48,12 +50,25 @@ def _records(t_index: int, n: int) -> list[LogRecord]:
     return out
 
 
-def raw_executemany(path: Path, terminals: int, per: int, batch: int, sync: str) -> float:
-    """Rows/s of plain executemany into the store's own schema, one commit per batch."""
+FLOOR_SCHEMA = """
+CREATE TABLE logs (
+    sn TEXT NOT NULL, enrollid INTEGER, name TEXT, time TEXT NOT NULL, time_raw TEXT,
+    mode INTEGER, inout INTEGER, event INTEGER, temp REAL, verifymode INTEGER,
+    logindex INTEGER, received_at INTEGER, has_image INTEGER,
+    UNIQUE (sn, enrollid, time, mode, inout, event)
+);
+"""
+"""The floor of issue 15: the same columns, nothing but a uniqueness key on the identity."""
+
+
+def raw_executemany(
+    path: Path, terminals: int, per: int, batch: int, sync: str, schema: str = SCHEMA
+) -> float:
+    """Rows/s of plain executemany into ``schema``, one commit per batch."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute(f"PRAGMA synchronous = {sync}")
-    db.executescript(SCHEMA)
+    db.executescript(schema)
     at = micros(datetime.now(UTC))
     batches = []
     for t in range(terminals):
@@ -104,6 +119,9 @@ def run(terminals: int = 50, per: int = 4000, batch: int = 100, sync: str = "FUL
     frames_total = terminals * per // batch
     with tempfile.TemporaryDirectory(prefix="wac-bench-") as tmp:
         raw = raw_executemany(Path(tmp) / "raw.sqlite", terminals, per, batch, sync)
+        floor = raw_executemany(
+            Path(tmp) / "floor.sqlite", terminals, per, batch, sync, FLOOR_SCHEMA
+        )
         db = Path(tmp) / "gateway.sqlite"
         with ServerProcess("session", str(db), sync) as server:
             cpu0 = server.cpu()
@@ -122,18 +140,24 @@ def run(terminals: int = 50, per: int = 4000, batch: int = 100, sync: str = "FUL
             cpu_echo = (echo.cpu() - cpu0) / frames_total
     return [
         Result(
-            f"acked rows/s end to end ({terminals} terminals x {per}, {batch}/frame, {sync})",
-            fleet.rate, raw, "rows/s", ">= 0.5x (aim > 1.0x)", fleet.rate / raw >= 0.5,
-            note=f"baseline: executemany {batch}/txn, {sync}; rows stored = rows acked",
+            f"acked rows/s vs storage floor ({terminals} terminals x {per}, {batch}/frame, {sync})",
+            fleet.rate, floor, "rows/s", ">= 0.8x", fleet.rate / floor >= 0.8,
+            note=f"baseline: executemany {batch}/txn into a table with only the identity key"
+            f", WAL, {sync}; rows stored = rows acked",
+        ),
+        Result(
+            f"acked rows/s vs the store's own schema ({terminals} x {per}, {sync})",
+            fleet.rate, raw, "rows/s", ">= 0.5x", fleet.rate / raw >= 0.5,
+            note=f"baseline: executemany {batch}/txn into the store's schema and indexes",
         ),
         Result(
             f"server CPU per {batch}-record sendlog (incl. SQLite)",
-            cpu_ours * 1e6, cpu_echo * 1e6, "us", "<= 2x", cpu_ours / cpu_echo <= 2,
+            cpu_ours * 1e6, cpu_echo * 1e6, "us", "<= 8x", cpu_ours / cpu_echo <= 8,
             note="baseline: websockets echo of the same frames",
         ),
         Result(
             f"server CPU per {batch}-record sendlog, protocol only (rows not stored)",
-            cpu_protocol * 1e6, cpu_echo * 1e6, "us", "<= 2x", cpu_protocol / cpu_echo <= 2,
+            cpu_protocol * 1e6, cpu_echo * 1e6, "us", "<= 3x", cpu_protocol / cpu_echo <= 3,
             note="decode, validate 100 records, events, ack; the SQLite write is left out",
         ),
     ]  # fmt: skip

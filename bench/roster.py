@@ -38,7 +38,9 @@ def _csv(people: int) -> str:
 
 
 async def _roster(tmp: Path, people: int, terminals: int) -> tuple[float, float, float]:
-    async with Session(tmp / "roster.sqlite", port=0, synchronous="NORMAL") as session:
+    async with Session(
+        tmp / "roster.sqlite", port=0, synchronous="NORMAL", adopt_new=True
+    ) as session:
         fleet = await _fleet(session, terminals)
         began = time.perf_counter()
         await session.roster.import_csv(_csv(people))
@@ -56,7 +58,9 @@ async def _roster(tmp: Path, people: int, terminals: int) -> tuple[float, float,
 
 
 async def _direct(tmp: Path, people: int, terminals: int) -> float:
-    async with Session(tmp / "direct.sqlite", port=0, synchronous="NORMAL") as session:
+    async with Session(
+        tmp / "direct.sqlite", port=0, synchronous="NORMAL", adopt_new=True
+    ) as session:
         fleet = await _fleet(session, terminals)
 
         async def one(sn: str) -> None:

@@ -73,7 +73,7 @@ async def _session(db: str, port: int, synchronous: str, store_logs: bool = True
 
     store = None if store_logs else ProtocolOnlyStore(db, synchronous=synchronous)
     session = Session(db, "127.0.0.1", port, tz="UTC", synchronous=synchronous, store=store,
-                      max_unregistered=20_000, reg_timeout=60)  # fmt: skip
+                      max_unregistered=20_000, reg_timeout=60, adopt_new=True)  # fmt: skip
     await session.start()
     return session
 

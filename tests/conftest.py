@@ -4,6 +4,7 @@ and virtual terminals that dial it over real WebSockets. Nothing of ours is mock
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,10 @@ from typing import Any
 import pytest
 
 from wac_toolkit import Session, VirtualTerminal
+
+collect_ignore = ["ha"] if importlib.util.find_spec("homeassistant") is None else []
+"""tests/ha runs in the Home Assistant venv (make test-ha); elsewhere ``pytest tests`` (say,
+``-m postgres tests``) skips the folder instead of failing to import it."""
 
 
 @pytest.fixture
@@ -30,7 +35,9 @@ async def session(db_path: Path, request: pytest.FixtureRequest) -> AsyncIterato
     db: Path | str = db_path
     if os.environ.get("WAC_TEST_STORE") == "postgres":
         db = request.getfixturevalue("pg_dsn")
-    async with Session(db, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0) as s:
+    async with Session(
+        db, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0, adopt_new=True
+    ) as s:
         yield s
 
 

@@ -34,7 +34,7 @@ def running_gateway(
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "wac_toolkit", "serve", "--host", "127.0.0.1", "--port",
-         str(port), "--db", str(db), "--tz", "UTC"],
+         str(port), "--db", str(db), "--tz", "UTC", "--adopt-new"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     background = BackgroundLoop(f"terminal-{sn}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wac_toolkit import AccessDecision, DeviceError, WacClient
+from wac_toolkit.access import grant_all
 
 SN = "DOOR0001"
 
@@ -16,7 +17,24 @@ async def door(session):
         yield client
 
 
-async def test_default_policy_grants(session, door):
+async def test_without_a_policy_the_roster_decides(session, door):
+    """No policy: only a person of the roster on this terminal, with that PIN or card, opens."""
+    await session.roster.add_person(7, "Ana", pin="0042", card="123456", assign=[SN])
+    await session.roster.add_person(8, "Ben", pin="1111", assign=["some-other-door"])
+    granted = await door.request(
+        "sendpin", {"sn": SN, "pin": "0042", "time": "2025-08-01 08:00:00"}
+    )
+    assert (granted["access"], granted["enrollid"], granted["name"]) == (1, 7, "Ana")
+    assert (await door.request("sendqrcode", {"sn": SN, "record": "123456"}))["access"] == 1
+    for pin in ("42", "9999", "1111"):  # leading zeros matter; unknown; not assigned here
+        refused = await door.request("sendpin", {"sn": SN, "pin": pin})
+        assert refused["access"] == 0 and refused["message"] == "Access denied"
+    await session.roster.disable_person(7)
+    assert (await door.request("sendpin", {"sn": SN, "pin": "0042"}))["access"] == 0
+
+
+async def test_grant_all_opens_for_anyone_in_a_lab(session, door):
+    session.access_policy = grant_all
     reply = await door.request("sendqrcode", {"sn": SN, "record": "123456"})
     assert reply["access"] == 1
     reply = await door.request("sendpin", {"sn": SN, "pin": "0042", "time": "2025-08-01 08:00:00"})

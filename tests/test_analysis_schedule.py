@@ -47,8 +47,10 @@ def test_separate_leave_grace_and_unpaid_break_and_overtime() -> None:
     out = verdict(logs, Schedule(shift)).set_index("enrollid")
     assert out.loc[1, "expected"] == pd.Timedelta(hours=8)
     assert minutes(out.loc[1, "early_leave"]) == 1 and out.loc[1, "late"] == pd.Timedelta(0)
-    assert out.loc[1, "overtime"] == pd.Timedelta(minutes=39)  # 8:39 at work, 8:00 expected
-    assert out.loc[2, "overtime"] == pd.Timedelta(hours=2)
+    # 8:39 at work less the 30-minute break (auto-deducted: no break punched), 8:00 expected
+    assert out.loc[1, "overtime"] == pd.Timedelta(minutes=9)
+    assert out.loc[2, "worked"] == pd.Timedelta(hours=9, minutes=30)
+    assert out.loc[2, "overtime"] == pd.Timedelta(hours=1, minutes=30)
 
 
 def test_missing_departure_gives_no_early_leave_verdict() -> None:

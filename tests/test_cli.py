@@ -37,7 +37,7 @@ def test_serve_simulate_then_export_logs(tmp_path: Path):
     db = tmp_path / "site.sqlite"
     port = free_port()
     server = subprocess.Popen(
-        WAC + ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db), "--tz", "UTC"],
+        WAC + ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db), "--tz", "UTC", "--adopt-new"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -124,7 +124,7 @@ def test_a_lingering_simulated_fleet_answers_cli_commands(tmp_path: Path):
     db = tmp_path / "site.sqlite"
     port = free_port()
     server = subprocess.Popen(
-        WAC + ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)],
+        WAC + ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db), "--adopt-new"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     fleet = None

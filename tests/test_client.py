@@ -72,7 +72,7 @@ async def test_wac_client_commanding_an_accepted_terminal(session, terminal):
 async def test_sync_clients_work_inside_a_running_event_loop(tmp_path):
     """What a Jupyter cell does: blocking calls while the cell's own loop is running."""
     asyncio.get_running_loop()  # we are inside one
-    with SessionSync(tmp_path / "s.sqlite", "127.0.0.1", 0) as gateway:
+    with SessionSync(tmp_path / "s.sqlite", "127.0.0.1", 0, adopt_new=True) as gateway:
         with wac_ws_sdk.WacClientSync(gateway.url, sn="SYNC1") as client:
             assert client.register()["result"] is True
             assert (
@@ -90,7 +90,7 @@ def test_session_sync_in_a_plain_script(tmp_path):
     code = f"""
 from wac_toolkit import SessionSync, run_fleet
 import asyncio
-with SessionSync({str(tmp_path / "p.sqlite")!r}, '127.0.0.1', 0) as s:
+with SessionSync({str(tmp_path / "p.sqlite")!r}, '127.0.0.1', 0, adopt_new=True) as s:
     asyncio.run(run_fleet(s.url, 3, 10, batch_size=5))
     print(len(s.logs()))
 """
@@ -99,7 +99,7 @@ with SessionSync({str(tmp_path / "p.sqlite")!r}, '127.0.0.1', 0) as s:
 
 
 def test_blocking_call_from_the_loop_thread_is_refused(tmp_path):
-    with SessionSync(tmp_path / "d.sqlite", "127.0.0.1", 0) as gateway:
+    with SessionSync(tmp_path / "d.sqlite", "127.0.0.1", 0, adopt_new=True) as gateway:
         errors: list[Exception] = []
 
         def inside(_event):
@@ -117,4 +117,4 @@ def test_blocking_call_from_the_loop_thread_is_refused(tmp_path):
 
 async def test_session_start_refuses_a_busy_port(session, tmp_path):
     with pytest.raises(OSError):
-        await Session(tmp_path / "b.sqlite", "127.0.0.1", session.port).start()
+        await Session(tmp_path / "b.sqlite", "127.0.0.1", session.port, adopt_new=True).start()

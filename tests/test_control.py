@@ -16,7 +16,8 @@ from wac_toolkit import (
     WacClientError,
     WacClientSync,
 )
-from wac_toolkit.control import ControlClient, ControlServer, control_file, write_control_file
+from wac_toolkit.control import ControlClient, ControlServer, control_file
+from wac_toolkit.control_endpoint import control_dir, open_control
 from wac_toolkit.net import terminal_state
 from wac_toolkit.protocol.models import BackupNum, LogRecord
 
@@ -25,8 +26,8 @@ SN = "CTL00001"
 
 @pytest.fixture
 async def control(session, db_path):
-    async with ControlServer(session, token="s3cret") as server:
-        write_control_file(db_path, server.url, server.token)
+    """The endpoint ``wac serve`` runs: a Unix socket in ``<db>.control/``."""
+    async with open_control(session, db_path) as (server, _socket):
         yield server
 
 
@@ -75,21 +76,28 @@ async def test_pulled_logs_land_in_the_gateway_store_and_reboot_is_watched(
         assert (await client.reboot(wait_reconnect=10)).reconnected is True
 
 
-async def test_the_token_is_required(session, control):
-    with pytest.raises(WacClientError, match="401"):
-        await ControlClient(control.url, "wrong").connect()
-    async with ControlClient(control.url, "s3cret") as client:
-        with pytest.raises(ValueError, match="not a server-to-terminal command"):
-            await client.command(SN, "sendlog", {})
-        with pytest.raises(ValueError, match="unknown control op"):
-            await client.call("drop_tables", sn=SN)
+async def test_the_token_is_required_over_tcp(session):
+    async with ControlServer(session, token="s3cret") as server:
+        with pytest.raises(WacClientError, match="401"):
+            await ControlClient(server.url, "wrong").connect()
+        async with ControlClient(server.url, "s3cret") as client:
+            with pytest.raises(ValueError, match="not a server-to-terminal command"):
+                await client.command(SN, "sendlog", {})
+            with pytest.raises(ValueError, match="unknown control op"):
+                await client.call("drop_tables", sn=SN)
+        assert "s3cret" not in repr(server)
 
 
-def test_the_control_file_is_private(tmp_path):
-    path = write_control_file(tmp_path / "x.sqlite", "ws://127.0.0.1:1/control", "tok")
-    assert path == control_file(tmp_path / "x.sqlite")
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert json.loads(path.read_text())["token"] == "tok"
+async def test_the_control_directory_socket_and_file_are_private(session, control, db_path):
+    directory = os.stat(control_dir(db_path), follow_symlinks=False)
+    assert stat.S_ISDIR(directory.st_mode) and stat.S_IMODE(directory.st_mode) == 0o700
+    sock = os.stat(control_dir(db_path) / "sock", follow_symlinks=False)
+    assert stat.S_ISSOCK(sock.st_mode) and stat.S_IMODE(sock.st_mode) == 0o600
+    file = os.stat(control_file(db_path), follow_symlinks=False)
+    assert stat.S_IMODE(file.st_mode) == 0o600
+    assert json.loads(control_file(db_path).read_text())["transport"] == "unix"
+    assert "token" not in control_file(db_path).read_text()
+    assert control.token is None  # a Unix socket needs none: the file modes are the lock
 
 
 async def test_no_gateway_is_a_clear_error(tmp_path):
@@ -101,7 +109,7 @@ def test_blocking_client_has_the_same_methods(tmp_path):
     from wac_toolkit import SessionSync, VirtualTerminal
 
     db = tmp_path / "sync.sqlite"
-    with SessionSync(db, "127.0.0.1", 0, command_timeout=2) as gateway:
+    with SessionSync(db, "127.0.0.1", 0, command_timeout=2, adopt_new=True) as gateway:
         server = gateway.run(ControlServer(gateway.session).start())
         vt = VirtualTerminal(gateway.url, SN)
         gateway.run(vt.connect())
@@ -116,7 +124,7 @@ def test_blocking_client_has_the_same_methods(tmp_path):
             gateway.run(server.stop())
 
 
-async def test_other_modules_add_ops(session, control, monkeypatch):
+async def test_other_modules_add_ops(session, control, db_path, monkeypatch):
     async def echo(gateway_session, request):
         assert gateway_session is session
         if request.get("fail"):
@@ -124,7 +132,7 @@ async def test_other_modules_add_ops(session, control, monkeypatch):
         return {"echo": request["text"]}
 
     monkeypatch.setitem(ControlServer.ops, "echo", echo)
-    async with ControlClient(control.url, "s3cret") as client:
+    async with ControlClient.from_db(db_path) as client:
         assert await client.call("echo", text="hi") == {"echo": "hi"}
         with pytest.raises(ValueError, match="asked to fail"):
             await client.call("echo", fail=True)

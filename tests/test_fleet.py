@@ -8,7 +8,7 @@ from wac_toolkit import Session, run_fleet
 
 
 async def test_100_terminals_x_1000_logs_with_drops_store_exactly_100000_rows(db_path):
-    async with Session(db_path, "127.0.0.1", 0, synchronous="NORMAL") as session:
+    async with Session(db_path, "127.0.0.1", 0, synchronous="NORMAL", adopt_new=True) as session:
         result = await run_fleet(
             session.url, 100, 1000, batch_size=100, drop_rate=0.15, seed=7, timeout=240
         )

@@ -18,7 +18,7 @@ START = datetime(2025, 8, 1, 8, 0, 0)
 
 async def test_migrate_copies_everything_once(tmp_path, pg_dsn, capsys):
     db = tmp_path / "wac.sqlite"
-    async with Session(db, "127.0.0.1", 0) as session:
+    async with Session(db, "127.0.0.1", 0, adopt_new=True) as session:
         await session.roster.add_person(1, "Alice", pin="0012", assign="DOOR")
         async with VirtualTerminal(session.url, "DOOR", batch_size=25) as vt:
             for i in range(60):
@@ -33,7 +33,7 @@ async def test_migrate_copies_everything_once(tmp_path, pg_dsn, capsys):
     out = capsys.readouterr().out
     assert "copied 0 new rows" in out
 
-    async with Session(pg_dsn, "127.0.0.1", 0) as copy:
+    async with Session(pg_dsn, "127.0.0.1", 0, adopt_new=True) as copy:
         after = copy.logs()
         columns = ["sn", "enrollid", "time", "mode", "inout", "logindex", "received_at"]
         assert after[columns].equals(before[columns])

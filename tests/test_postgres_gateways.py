@@ -42,7 +42,10 @@ def assert_acked_stored(keys: list[tuple[str, int, str]], fleet: list[VirtualTer
 async def test_two_gateways_one_killed_mid_ingest_lose_nothing_store_nothing_twice(
     pg_cluster, pg_dsn
 ):
-    doomed, survivor = WacServe(pg_dsn, free_port()), WacServe(pg_dsn, free_port())
+    doomed, survivor = (
+        WacServe(pg_dsn, free_port(), "--adopt-new"),
+        WacServe(pg_dsn, free_port(), "--adopt-new"),
+    )
     doomed_url, survivor_url = doomed.start(), survivor.start()
     fleet = [
         VirtualTerminal(
@@ -73,7 +76,9 @@ async def test_two_gateways_one_killed_mid_ingest_lose_nothing_store_nothing_twi
         for vt in fleet:
             vt.url = survivor_url  # what a load balancer in front does once a backend is gone
         await until(lambda: all(vt.acked > acked_at_kill[vt.sn] for vt in fleet), timeout=60)
-        async with Session(pg_dsn, "127.0.0.1", 0) as notebook:  # a third process, say
+        async with Session(
+            pg_dsn, "127.0.0.1", 0, adopt_new=True
+        ) as notebook:  # a third process, say
             moved = fleet[1]  # dialled the doomed gateway first, the survivor now
             stayed = fleet[0]  # on the survivor all along: its holder is the survivor
             await until(

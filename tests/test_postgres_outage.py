@@ -34,7 +34,7 @@ def stored(cluster: PgCluster) -> list[str]:
 
 async def test_a_database_outage_refuses_then_resumes_and_loses_nothing(own_cluster, caplog):
     dsn = own_cluster.create_database("outage")
-    async with Session(dsn, "127.0.0.1", 0) as session:
+    async with Session(dsn, "127.0.0.1", 0, adopt_new=True) as session:
         vt = VirtualTerminal(session.url, "OUT1", batch_size=10, reconnect_delay=0.05)
         async with vt:
             for i in range(30):

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.postgres
 
 async def test_a_terminal_is_held_where_it_is_connected_and_moves_at_once(pg_dsn):
     async with (
-        Session(pg_dsn, "127.0.0.1", 0) as a,
-        Session(pg_dsn, "127.0.0.1", 0) as b,
+        Session(pg_dsn, "127.0.0.1", 0, adopt_new=True) as a,
+        Session(pg_dsn, "127.0.0.1", 0, adopt_new=True) as b,
     ):
         assert a.presence is not None and b.presence is not None
         assert a.presence.gateway != b.presence.gateway
@@ -40,7 +40,7 @@ async def test_a_terminal_is_held_where_it_is_connected_and_moves_at_once(pg_dsn
 
 
 async def test_a_killed_gateway_loses_its_terminals_when_its_lease_lapses(pg_dsn):
-    doomed = WacServe(pg_dsn, free_port(), "--presence-ttl", "1")
+    doomed = WacServe(pg_dsn, free_port(), "--adopt-new", "--presence-ttl", "1")
     url = doomed.start()
     store = open_store(pg_dsn)
     vt = VirtualTerminal(url, "ORPHAN", reconnect_delay=0.05)
@@ -50,7 +50,7 @@ async def test_a_killed_gateway_loses_its_terminals_when_its_lease_lapses(pg_dsn
         dead = store.holders()["ORPHAN"]
         doomed.kill()  # no release, no goodbye: only the lapse can free the terminal
         await until(lambda: "ORPHAN" not in store.holders(), timeout=30)
-        async with Session(pg_dsn, "127.0.0.1", 0) as survivor:
+        async with Session(pg_dsn, "127.0.0.1", 0, adopt_new=True) as survivor:
             vt.url = survivor.url  # its reconnect loop dials the survivor next
             await until(lambda: store.holders().get("ORPHAN") == survivor.presence.gateway)
             assert survivor.presence.gateway != dead

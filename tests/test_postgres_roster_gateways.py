@@ -19,9 +19,9 @@ def deliveries(vt: VirtualTerminal, enrollid: int) -> int:
 
 async def test_a_roster_change_from_a_third_process_is_delivered_once_everywhere(pg_dsn):
     async with (
-        Session(pg_dsn, "127.0.0.1", 0) as a,
-        Session(pg_dsn, "127.0.0.1", 0) as b,
-        Session(pg_dsn, "127.0.0.1", 0) as office,  # no terminals: a notebook, say
+        Session(pg_dsn, "127.0.0.1", 0, adopt_new=True) as a,
+        Session(pg_dsn, "127.0.0.1", 0, adopt_new=True) as b,
+        Session(pg_dsn, "127.0.0.1", 0, adopt_new=True) as office,  # no terminals: a notebook, say
     ):
         for gw in (a, b):
             gw.roster.worker.poll = 0.1  # notice steps another process queued quickly

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.postgres
 
 async def test_a_command_from_another_gateway_reaches_the_terminal(pg_dsn):
     async with (
-        Session(pg_dsn, "127.0.0.1", 0, command_timeout=3) as holder,
-        Session(pg_dsn, "127.0.0.1", 0, command_timeout=3) as other,
+        Session(pg_dsn, "127.0.0.1", 0, adopt_new=True, command_timeout=3) as holder,
+        Session(pg_dsn, "127.0.0.1", 0, adopt_new=True, command_timeout=3) as other,
     ):
         vt = VirtualTerminal(holder.url, "R1", refuse={"cleanadmin"}, ignore={"getdevlock"})
         async with vt:

@@ -35,6 +35,8 @@ def test_store_only_changes_queue_for_later(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "site.sqlite"
+    # adopted ahead of their first connection: a serial not adopted gets nothing
+    assert main(["terminals", "--db", str(db), "adopt", "DOOR1", "DOOR2"]) == 0
     assert roster(db, "group", "front", "DOOR1", "DOOR2") == 0
     assert (
         roster(

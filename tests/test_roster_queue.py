@@ -19,6 +19,7 @@ def db(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     with store.reader() as connection:
         tables.create(connection)
         queue.create(connection)
+        connection.execute("INSERT INTO devices (sn, state) VALUES ('DOOR', 'adopted')")
         yield connection
     store.close()
 
@@ -68,7 +69,7 @@ def test_an_abandoned_step_is_taken_again(db: sqlite3.Connection) -> None:
 def test_postponed_step_waits_and_later_steps_go_first(db: sqlite3.Connection) -> None:
     tables.upsert_person(db, Person(enrollid=7, name="Ana", credentials={10: "1", 11: "2"}))
     tables.set_assignments(db, 7, [Target("all")])
-    db.execute("INSERT INTO devices (sn) VALUES ('DOOR')")
+    db.execute("INSERT OR IGNORE INTO devices (sn) VALUES ('DOOR')")
     queue.replan(db, "DOOR", 0)
     first, _ = queue.next_due(db, "DOOR", 10, "w")
     assert first is not None and first.op.backupnum == 10

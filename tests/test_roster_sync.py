@@ -129,7 +129,9 @@ async def test_refused_credential_fails_for_good_while_the_rest_sync(session: Se
 
 
 async def test_gateway_restart_loses_no_queued_step(db_path: Path) -> None:
-    async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0) as first:
+    async with Session(
+        db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0, adopt_new=True
+    ) as first:
         vt = await online(first, VirtualTerminal(first.url, "DOOR"))
         await offline(first, vt)
         await first.roster.add_person(1, "Alice", pin="0012", card="77")
@@ -138,7 +140,9 @@ async def test_gateway_restart_loses_no_queued_step(db_path: Path) -> None:
         before = first.roster.pending()[["sn", "cmd", "enrollid", "backupnum", "enabled"]]
     assert len(before) == 4
 
-    async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0) as second:
+    async with Session(
+        db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2.0, adopt_new=True
+    ) as second:
         after = second.roster.pending()[["sn", "cmd", "enrollid", "backupnum", "enabled"]]
         assert after.equals(before)
         vt.url = second.url
@@ -224,14 +228,18 @@ async def test_bad_input_gets_a_clear_error(session: Session) -> None:
 
 async def test_a_step_in_flight_when_the_gateway_stops_is_sent_again(db_path: Path) -> None:
     vt = VirtualTerminal("ws://unused", "SLOW", ignore={"setuserinfo"})
-    async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=30) as first:
+    async with Session(
+        db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=30, adopt_new=True
+    ) as first:
         vt.url = first.url
         await online(first, vt)
         await first.roster.add_person(1, "Alice", pin="0012")
         await until(lambda: any(f["cmd"] == "setuserinfo" for f in vt.received))
     await vt.stop()  # the gateway went down while the terminal had not answered yet
 
-    async with Session(db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2) as second:
+    async with Session(
+        db_path, "127.0.0.1", 0, tz="Europe/Berlin", command_timeout=2, adopt_new=True
+    ) as second:
         assert list(second.roster.pending()["cmd"]) == ["setuserinfo"]
         vt.ignore.clear()
         vt.url = second.url

@@ -49,7 +49,7 @@ def test_cli_never_makes_a_folder_from_a_dsn(tmp_path, monkeypatch, capsys):
 
 async def test_session_on_a_dsn_stores_in_postgresql(pg_dsn, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    async with Session(db=pg_dsn, host="127.0.0.1", port=0) as session:
+    async with Session(db=pg_dsn, host="127.0.0.1", port=0, adopt_new=True) as session:
         assert type(session.store).__name__ == "PostgresStore"
         async with VirtualTerminal(session.url, "PG1", batch_size=10) as vt:
             for i in range(25):
@@ -59,7 +59,9 @@ async def test_session_on_a_dsn_stores_in_postgresql(pg_dsn, tmp_path, monkeypat
         frame = await session.logs_async()
     assert len(frame) == 25 and set(frame["sn"]) == {"PG1"}
     assert list(tmp_path.iterdir()) == []
-    async with Session(db=pg_dsn, host="127.0.0.1", port=0) as again:  # a restart sees it all
+    async with Session(
+        db=pg_dsn, host="127.0.0.1", port=0, adopt_new=True
+    ) as again:  # a restart sees it all
         assert [t.sn for t in again.terminals()] == ["PG1"]
         assert len(again.logs()) == 25
 

@@ -1,44 +1,113 @@
-"""wac-toolkit: gateway, store, SDK and faces for "WebSocket + JSON" attendance terminals."""
+"""wac-toolkit: gateway, store, SDK and faces for "WebSocket + JSON" attendance terminals.
 
-from .client import WacClient, WacClientSync
-from .commands import PagingError
-from .control import ControlClient
-from .errors import (
-    CommandTimeout,
-    ConfirmationRequired,
-    DeviceError,
-    FrameError,
-    QueueFull,
-    StoreError,
-    TerminalOffline,
-    WacClientError,
-    WacError,
-)
-from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
-from .net import Quirks, VirtualTerminal, run_fleet
-from .protocol import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
-from .protocol.catalogue import DoorMode, LockMode
-from .protocol.results import UserSlot
-from .session import AccessDecision, Session, Terminal
-from .sync import SessionSync
+The names below are imported on first use (a module ``__getattr__``, as ``websockets`` does),
+so that ``import wac_toolkit`` or ``import wac_ws_sdk`` costs little: a script that only
+speaks the protocol never loads SQLite, the roster or pandas. ``tests/test_exports.py``
+checks that every name resolves and that the table matches ``__all__``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import WacClient, WacClientSync
+    from .commands import PagingError
+    from .control import ControlClient
+    from .errors import (
+        CommandTimeout,
+        ConfirmationRequired,
+        DeviceError,
+        FrameError,
+        QueueFull,
+        StoreError,
+        TerminalNotAdopted,
+        TerminalOffline,
+        WacClientError,
+        WacError,
+    )
+    from .events import (
+        AccessEvent,
+        Event,
+        IdentityConflict,
+        TerminalConnected,
+        TerminalDisconnected,
+        TerminalPending,
+        TerminalStateChanged,
+        UserPushed,
+    )
+    from .net import Quirks, VirtualTerminal, run_fleet
+    from .protocol import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
+    from .protocol.catalogue import DoorMode, LockMode
+    from .protocol.results import UserSlot
+    from .quarantine import Quarantined
+    from .registry import TerminalState
+    from .session import AccessDecision, Session, Terminal
+    from .sync import SessionSync
 
 __version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "AccessDecision": ".session",
+    "AccessEvent": ".events",
+    "BackupNum": ".protocol",
+    "CommandTimeout": ".errors",
+    "ConfirmationRequired": ".errors",
+    "ControlClient": ".control",
+    "DeviceError": ".errors",
+    "DeviceInfo": ".protocol",
+    "DoorMode": ".protocol.catalogue",
+    "Event": ".events",
+    "FrameError": ".errors",
+    "IdentityConflict": ".events",
+    "LockMode": ".protocol.catalogue",
+    "LogRecord": ".protocol",
+    "PagingError": ".commands",
+    "Quarantined": ".quarantine",
+    "QueueFull": ".errors",
+    "Quirks": ".net",
+    "Session": ".session",
+    "SessionSync": ".sync",
+    "StoreError": ".errors",
+    "Terminal": ".session",
+    "TerminalConnected": ".events",
+    "TerminalDisconnected": ".events",
+    "TerminalNotAdopted": ".errors",
+    "TerminalOffline": ".errors",
+    "TerminalPending": ".events",
+    "TerminalState": ".registry",
+    "TerminalStateChanged": ".events",
+    "UserCredential": ".protocol",
+    "UserPushed": ".events",
+    "UserSlot": ".protocol.results",
+    "VerifyMode": ".protocol",
+    "VirtualTerminal": ".net",
+    "WacClient": ".client",
+    "WacClientError": ".errors",
+    "WacClientSync": ".client",
+    "WacError": ".errors",
+    "run_fleet": ".net",
+}
+"""Each public name and the module it comes from, imported when first asked for."""
 
 __all__ = [
     "AccessDecision",
     "AccessEvent",
     "BackupNum",
     "CommandTimeout",
-    "ControlClient",
     "ConfirmationRequired",
+    "ControlClient",
     "DeviceError",
     "DeviceInfo",
     "DoorMode",
     "Event",
     "FrameError",
+    "IdentityConflict",
     "LockMode",
     "LogRecord",
     "PagingError",
+    "Quarantined",
     "QueueFull",
     "Quirks",
     "Session",
@@ -47,29 +116,47 @@ __all__ = [
     "Terminal",
     "TerminalConnected",
     "TerminalDisconnected",
+    "TerminalNotAdopted",
     "TerminalOffline",
+    "TerminalPending",
+    "TerminalState",
+    "TerminalStateChanged",
     "UserCredential",
     "UserPushed",
     "UserSlot",
     "VerifyMode",
     "VirtualTerminal",
     "WacClient",
-    "WacClientSync",
     "WacClientError",
+    "WacClientSync",
     "WacError",
-    "__version__",
     "run_fleet",
+    "__version__",
 ]
+"""The public names: every key of the lazy table, and ``__version__``."""
 
 
-def load_ipython_extension(ipython):  # type: ignore[no-untyped-def]
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # once: later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext wac_toolkit`` registers the ``%wac`` magics (needs the jupyter extra)."""
     from .jupyter.magics import load_ipython_extension as load
 
     load(ipython)
 
 
-def unload_ipython_extension(ipython):  # type: ignore[no-untyped-def]
+def unload_ipython_extension(ipython: Any) -> None:
     from .jupyter.magics import unload_ipython_extension as unload
 
     unload(ipython)

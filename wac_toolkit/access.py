@@ -1,24 +1,104 @@
 """Answers to a terminal asking the server whether to open: ``sendqrcode`` and ``sendpin``.
 
 The Session's ``access_policy(sn, cmd, frame) -> AccessDecision`` decides (the same hook
-answers ``sendlog`` from terminals in server-verification mode); without a policy every
-request is granted. The terminal waits for this reply before it opens, so the policy must be
-quick and must not block.
+answers ``sendlog`` from terminals in server-verification mode). Without a policy the roster
+decides (:func:`roster_decision`): only an enabled person assigned to that (adopted)
+terminal, inside their validity window, whose PIN or card matches, is let in; everything else
+is refused with a message. ``Session(grant_all=True)`` (``wac serve --grant-all``) grants
+every request, for a lab. The terminal waits for this reply before it opens, so the policy
+must be quick and must not block.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from .net.peer import Peer
 from .protocol.handlers import ack
+from .protocol.models import BackupNum, LogRecord
 from .protocol.values import as_text
 
 if TYPE_CHECKING:
     from .session import AccessDecision, Session
 
-__all__ = ["access_reply", "on_sendpin", "on_sendqrcode"]
+__all__ = ["access_reply", "grant_all", "on_sendpin", "on_sendqrcode", "roster_decision"]
+
+DENIED = "Access denied"
+"""What a refused person sees (the same for an unknown code and a known person refused here,
+so the message tells a guesser nothing)."""
+
+
+def grant_all(sn: str, cmd: str, frame: dict[str, Any]) -> AccessDecision:
+    """The lab policy: open for everyone (``wac serve --grant-all``)."""
+    from .session import AccessDecision
+
+    return AccessDecision(True)
+
+
+async def roster_decision(
+    session: Session,
+    sn: str,
+    cmd: str,
+    frame: dict[str, Any],
+    record: LogRecord | None = None,
+) -> AccessDecision:
+    """The default: grant only an enabled person assigned to the adopted terminal ``sn``,
+    inside their validity window, whose PIN (``sendpin``), card (``sendqrcode``: the code is
+    compared with cards) or enrollid (server-mode ``sendlog``: the terminal matched the face
+    or finger itself) matches."""
+    from .roster import tables
+    from .session import AccessDecision
+
+    terminal = session.terminal(sn)
+    if terminal is None or not terminal.adopted or not session.roster.supported:
+        return AccessDecision(False, DENIED)
+    local_now = session.now_local().strftime("%Y-%m-%d %H:%M:%S")
+    if cmd == "sendpin":
+        slot, code = BackupNum.PASSWORD, as_text(frame.get("pin"))
+    elif cmd == "sendqrcode":
+        slot, code = BackupNum.CARD, as_text(frame.get("record"))
+    else:
+        slot, code = None, None
+
+    def read() -> AccessDecision:
+        with session.store.reader() as db:
+            if slot is None:
+                candidates = [record.enrollid] if record and record.enrollid else []
+            else:
+                candidates = _holders(db, int(slot), code)
+            if not candidates:
+                return AccessDecision(False, DENIED)
+            wanted = tables.wanted(db, sn, candidates, local_now)
+        for enrollid in candidates:
+            person = wanted.get(enrollid)
+            if person is not None and person.enabled and person.credentials:
+                return AccessDecision(True, None, enrollid=enrollid, name=person.name or None)
+        return AccessDecision(False, DENIED)
+
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, read)
+    except sqlite3.Error:
+        log.exception("roster verification failed for %s from %s; refusing", cmd, sn)
+        return AccessDecision(False, DENIED)
+
+
+def _holders(db: sqlite3.Connection, slot: int, code: str | None) -> list[int]:
+    """People whose PIN / card is ``code``: a PIN exactly ("0012" is not "12"), a card as a
+    number when both are digits (readers and QR codes differ on leading zeros)."""
+    if not code:
+        return []
+    code = code.strip()
+    rows = db.execute(
+        "SELECT c.enrollid, c.record FROM roster_credentials c JOIN roster_people p"
+        " ON p.enrollid = c.enrollid WHERE c.backupnum = ? AND p.removed = 0",
+        (slot,),
+    ).fetchall()
+    numeric = slot == BackupNum.CARD and code.isdigit()
+    return [e for e, r in rows if r == code or (numeric and r.isdigit() and int(r) == int(code))]
+
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +115,10 @@ def access_reply(cmd: str, decision: AccessDecision) -> dict[str, Any]:
     return reply
 
 
-def _decide(session: Session, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
-    from .session import AccessDecision
-
+async def _decide(session: Session, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
     cmd = frame["cmd"]
     if session.access_policy is None:
-        decision = AccessDecision(True)
+        decision = await roster_decision(session, peer.sn or "", cmd, frame)
     else:
         decision = session._decide(peer, cmd, frame)
     log.info("terminal %s %s: access %s", peer.sn, cmd, "granted" if decision.access else "refused")
@@ -51,11 +129,11 @@ async def on_sendqrcode(session: Session, peer: Peer, frame: dict[str, Any]) -> 
     """A scanned QR code (``record``); the code itself is never logged."""
     if as_text(frame.get("record")) is None:
         return {"ret": "sendqrcode", "result": False, "reason": 1}
-    return _decide(session, peer, frame)
+    return await _decide(session, peer, frame)
 
 
 async def on_sendpin(session: Session, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
     """A PIN typed in server-keypad mode (``pin``); the PIN itself is never logged."""
     if as_text(frame.get("pin")) is None:
         return {"ret": "sendpin", "result": False, "reason": 1}
-    return _decide(session, peer, frame)
+    return await _decide(session, peer, frame)

@@ -1,4 +1,4 @@
-"""The ``wac`` command line: serve, simulate, demo, logs.
+"""The ``wac`` command line: serve, simulate, demo, logs, terminals.
 
 Each subcommand is a thin adapter over :class:`~wac_toolkit.session.Session` or the virtual
 terminals. Errors print one line on stderr and exit non-zero.
@@ -21,11 +21,14 @@ from typing import Any
 
 from . import __version__
 from .cli_commands import add_control_options, register as register_terminal_commands, serve_control
+from .cli_output import progress_bar as _bar, table as _table
 from .errors import WacError
 from .net.terminal import VirtualTerminal, run_fleet
+from .quarantine_cli import register as register_quarantine
 from .roster.cli import register as register_roster
 from .session import Session
 from .store import describe, is_dsn
+from .terminals_cli import register as register_terminals
 
 __all__ = ["build_parser", "main"]
 
@@ -49,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _gateway_options(serve)
     serve.add_argument("--allow", metavar="SN", nargs="+", help="accept only these serial numbers")
+    serve.add_argument(
+        "--adopt-new", action="store_true",
+        help="adopt every new serial at once (a lab); default: new terminals wait as pending"
+        " until `wac terminals adopt SN`",
+    )  # fmt: skip
+    serve.add_argument(
+        "--grant-all", action="store_true",
+        help="open for every sendpin/sendqrcode (a lab); default: the roster decides",
+    )  # fmt: skip
     serve.add_argument("--certfile", help="TLS certificate (PEM) to serve wss://")
     serve.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     serve.add_argument("--path-secret", help="accept only URL paths containing this word")
@@ -118,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--sn", nargs="+", help="only these terminals")
     logs.add_argument("--enrollid", type=int, nargs="+", help="only these users")
     logs.add_argument("--tz", help="terminals' time zone (default: this host's)")
+    logs.add_argument(
+        "--include-pending", action="store_true",
+        help="also records from terminals not adopted (kept apart until adopted)",
+    )  # fmt: skip
     logs.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     logs.add_argument("-o", "--output", help="file to write (default stdout; parquet needs one)")
     logs.set_defaults(run=_logs)
@@ -135,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(run=_migrate)
     register_terminal_commands(sub)  # users, pull-logs, open-door, set-time, reboot, ...
     register_roster(sub)  # wac roster people|add|update|remove|assign|sync|...
+    register_terminals(sub)  # wac terminals [adopt|block|forget SN...]
+    register_quarantine(sub)  # wac quarantine
     return parser
 
 
@@ -173,6 +191,8 @@ async def _serve(args: argparse.Namespace) -> int:
         args.port,
         tz=args.tz,
         allow=args.allow,
+        adopt_new=args.adopt_new,
+        grant_all=args.grant_all,
         ssl=ssl_context,
         path_secret=args.path_secret,
         reg_timeout=args.reg_timeout,
@@ -186,8 +206,13 @@ async def _serve(args: argparse.Namespace) -> int:
         print(
             f"wac: listening on {session.url} (store {describe(args.db)}); Ctrl-C stops", flush=True
         )
-        if args.allow is None:
-            print("wac: any terminal may register (use --allow SN ... to restrict)", flush=True)
+        if args.adopt_new:
+            print("wac: WARNING: --adopt-new: every new serial is trusted at once", flush=True)
+        elif args.allow is None:
+            print(
+                "wac: new terminals wait as pending until adopted (wac terminals adopt SN)",
+                flush=True,
+            )
         async with serve_control(session, args):
             await stop.wait()
         print("wac: stopping", flush=True)
@@ -234,7 +259,8 @@ async def _simulate(args: argparse.Namespace) -> int:
 async def _demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="wac-demo-") as tmp:
         db = args.db or str(Path(tmp) / "demo.sqlite")
-        async with Session(db, "127.0.0.1", 0, synchronous="NORMAL") as session:
+        # loopback only, and every terminal is ours: adopt them as they come
+        async with Session(db, "127.0.0.1", 0, synchronous="NORMAL", adopt_new=True) as session:
             print(f"gateway listening on {session.url}, store {describe(db)}")
             began = time.perf_counter()
             result = await run_fleet(
@@ -280,7 +306,9 @@ async def _logs(args: argparse.Namespace) -> int:
         raise ValueError(f"no store at {args.db}")
     session = Session(args.db, tz=args.tz)
     try:
-        frame = session.logs(args.since, args.until, args.sn, args.enrollid)
+        frame = session.logs(
+            args.since, args.until, args.sn, args.enrollid, include_pending=args.include_pending
+        )
     finally:
         session.store.close()
     if args.format == "parquet":
@@ -291,7 +319,9 @@ async def _logs(args: argparse.Namespace) -> int:
         text = frame.to_json(orient="records", date_format="iso", lines=True)
         _write(args.output, text)
     else:
-        _write(args.output, frame.to_csv(index=False))
+        from .safe_cells import safe_frame
+
+        _write(args.output, safe_frame(frame).to_csv(index=False))
     if args.output:
         print(f"wrote {len(frame):,} rows to {args.output}", file=sys.stderr)
     return 0
@@ -337,22 +367,6 @@ def _counter(total: int, label: str) -> Callable[..., None]:
         _bar(done, total, label)
 
     return advance
-
-
-def _bar(done: int, total: int, label: str) -> None:
-    """A one-line progress bar on stderr (tqdm-free, so the base install has no extra needs)."""
-    width = 30
-    filled = int(width * done / total) if total else width
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label}")
-    sys.stderr.flush()
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":  # pragma: no cover

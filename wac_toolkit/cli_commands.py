@@ -2,7 +2,8 @@
 ``wac serve``, and the control options of ``wac serve`` itself.
 
 Each subcommand is a few lines over :meth:`WacClient.via_gateway`, which finds the gateway
-through the control file next to its store (``--db``) or takes ``--control URL --token``.
+through the control directory next to its store (``--db``) or takes ``--control URL``
+(TCP; the token from ``$WAC_CONTROL_TOKEN`` or ``--token-file``, never the command line).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .cli_output import progress_bar, table
 from .client import WacClient
-from .control import TOKEN_ENV, ControlServer, read_control_file, write_control_file
-from .errors import WacClientError
+from .control_endpoint import TCP_ENV, TOKEN_ENV, open_control, read_token_file
 from .protocol.models import BackupNum
 
 if TYPE_CHECKING:
@@ -29,37 +30,58 @@ __all__ = ["add_control_options", "register", "serve_control"]
 
 
 def add_control_options(parser: argparse.ArgumentParser) -> None:
-    """``wac serve`` options for the control endpoint."""
-    group = parser.add_argument_group("control endpoint (for wac users, pull-logs, ...)")
-    group.add_argument("--control-host", default="127.0.0.1", help="bind address (loopback)")
-    group.add_argument("--control-port", type=int, default=0, help="port (default: any free)")
+    """``wac serve`` options for the control endpoint (no token option: argv is public)."""
+    group = parser.add_argument_group("control endpoint (for wac users, pull-logs, roster ...)")
     group.add_argument(
-        "--control-token", help=f"shared secret (default: ${TOKEN_ENV}, else a random one)"
-    )
+        "--control-tcp", action="store_true",
+        help=f"loopback TCP with a token instead of the Unix socket beside the store (also"
+        f" ${TCP_ENV}=1; always on Windows); token from ${TOKEN_ENV}, --control-token-file,"
+        " else a random one kept in the private control file",
+    )  # fmt: skip
+    group.add_argument("--control-host", default="127.0.0.1", help="TCP bind address (loopback)")
+    group.add_argument("--control-port", type=int, default=0, help="TCP port (default: any free)")
+    group.add_argument("--control-token-file", metavar="FILE", help="TCP token: first line")
+    group.add_argument("--control-token", action=_NoSecretInArgv, help=argparse.SUPPRESS)
     group.add_argument("--no-control", action="store_true", help="do not start it")
+
+
+class _NoSecretInArgv(argparse.Action):
+    """The old ``--control-token`` / ``--token``: refused, without echoing the value.
+
+    Declared so they are not taken as abbreviations of ``--control-token-file`` /
+    ``--token-file`` (which would treat the secret as a file name and print it).
+    """
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        parser.error(
+            f"a token on the command line is visible to every local user (ps); put it in"
+            f" ${TOKEN_ENV} or a file given with --control-token-file / --token-file"
+        )
 
 
 @contextlib.asynccontextmanager
 async def serve_control(session: Session, args: argparse.Namespace) -> AsyncIterator[None]:
-    """Run the control endpoint while the gateway runs; write and remove its control file."""
+    """Run the control endpoint while the gateway runs (see :mod:`~wac_toolkit.control_endpoint`).
+
+    The token is never printed: a client on this host reads it from the private control
+    file, one elsewhere from its own ``$WAC_CONTROL_TOKEN`` or token file.
+    """
     if getattr(args, "no_control", False):
         yield
         return
-    token = args.control_token or os.environ.get(TOKEN_ENV)
-    server = ControlServer(session, args.control_host, args.control_port, token=token)
-    if not _loopback(args.control_host):
+    tcp = args.control_tcp or os.environ.get(TCP_ENV, "") not in ("", "0")
+    token = os.environ.get(TOKEN_ENV) or None
+    if args.control_token_file:
+        token = read_token_file(args.control_token_file)
+    if tcp and not _loopback(args.control_host):
         print(f"wac: WARNING: control endpoint reachable beyond this host ({args.control_host})")
-    async with server:
-        path = write_control_file(args.db, server.url, server.token)
-        print(f"wac: control endpoint {server.url}, token {server.token} (in {path})", flush=True)
-        try:
-            yield
-        finally:
-            # Several gateways on one PostgreSQL database share a control file name: remove
-            # it only if it is still ours (the last gateway started wrote it).
-            with contextlib.suppress(OSError, WacClientError):
-                if read_control_file(args.db)[0] == server.url:
-                    path.unlink()
+    options = {"host": args.control_host, "port": args.control_port, "token": token}
+    async with open_control(session, args.db, tcp=tcp, **options) as (server, where):
+        if server.unix:
+            print(f"wac: control endpoint {where} (this user only)", flush=True)
+        else:
+            print(f"wac: control endpoint {server.url} (token in {where})", flush=True)
+        yield
 
 
 def _loopback(host: str) -> bool:
@@ -107,13 +129,17 @@ def _command(sub: Any, name: str, help: str, action: Action) -> argparse.Argumen
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help + ".")
     parser.add_argument("sn", help="the terminal's serial number")
     parser.add_argument("--db", default="wac.sqlite", help="the gateway's store (finds it)")
-    parser.add_argument("--control", metavar="URL", help="control endpoint instead of --db")
-    parser.add_argument("--token", help=f"control token (default: ${TOKEN_ENV} or the file)")
+    parser.add_argument("--control", metavar="URL", help="TCP control endpoint instead of --db")
+    parser.add_argument(
+        "--token-file", metavar="FILE", help=f"TCP token (default: ${TOKEN_ENV}, the control file)"
+    )
+    parser.add_argument("--token", action=_NoSecretInArgv, help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per reply")
 
     async def run(args: argparse.Namespace) -> int:
+        token = read_token_file(args.token_file) if args.token_file else None
         client = WacClient.via_gateway(
-            args.sn, db=args.db, control_url=args.control, token=args.token, timeout=args.timeout
+            args.sn, db=args.db, control_url=args.control, token=token, timeout=args.timeout
         )
         async with client:
             return await action(client, args)
@@ -123,11 +149,9 @@ def _command(sub: Any, name: str, help: str, action: Action) -> argparse.Argumen
 
 
 def _progress(label: str) -> Callable[[int, int | None], None]:
-    from .cli import _bar
-
     def show(done: int, total: int | None) -> None:
         if total:
-            _bar(min(done, total), total, label)
+            progress_bar(min(done, total), total, label)
         else:
             sys.stderr.write(f"\r{done} {label}")
             sys.stderr.flush()
@@ -143,11 +167,9 @@ async def _users(client: WacClient, args: argparse.Namespace) -> int:
     for slot in slots:
         by_user.setdefault(slot.enrollid, []).append(slot.backupnum.label)
         admins[slot.enrollid] = slot.admin
-    from .cli import _table
-
     rows = [[str(e), str(admins[e]), ", ".join(kinds)] for e, kinds in sorted(by_user.items())]
     if rows:
-        _table(["enrollid", "admin", "credentials"], rows)
+        table(["enrollid", "admin", "credentials"], rows)
     print(f"{len(by_user)} users, {len(slots)} credentials on {args.sn}")
     return 0
 

@@ -15,19 +15,22 @@ over its control endpoint (:mod:`wac_toolkit.control`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Coroutine, Iterable, Mapping
+from typing import Any, TypeVar
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake
 
-from .commands import BoundCommands, add_blocking
+from ._generated.bound import BoundCommands
+from ._generated.client_sync import WacClientSyncCommands
 from .errors import WacClientError
 from .net.peer import Handler, Peer
 from .protocol.models import LogRecord, UserCredential
 from .sync import BackgroundLoop
 
 __all__ = ["WacClient", "WacClientSync"]
+
+T = TypeVar("T")
 
 
 class WacClient(BoundCommands):
@@ -125,17 +128,28 @@ class WacClient(BoundCommands):
         *,
         timeout: float | None = None,
         expect_reply: bool = True,
+        confirm: bool = False,
     ) -> dict[str, Any]:
-        """Send any command and return the reply (raises DeviceError on ``result: false``)."""
+        """Send any command and return the reply (raises DeviceError on ``result: false``).
+
+        Through a gateway, a destructive command needs ``confirm=True`` here as in the
+        typed methods (the gateway checks it).
+        """
         if self.control is not None:
-            return await self.control.command(
+            reply: dict[str, Any] = await self.control.command(
                 self._bound_sn(), cmd, fields, timeout=timeout or self.timeout,
-                expect_reply=expect_reply,
+                expect_reply=expect_reply, confirm=confirm,
             )  # fmt: skip
+            return reply
         if self.peer is None:
             await self.connect()
         assert self.peer is not None
         return await self.peer.request(cmd, fields, timeout=timeout, expect_reply=expect_reply)
+
+    async def _terminal_request(self, sn: str, cmd: str, fields: Any, **how: Any) -> Any:
+        # Reached from the typed methods only, which raised ConfirmationRequired already
+        # unless their caller passed confirm=True: say so to the gateway.
+        return await self.request(cmd, fields, confirm=True, **how)
 
     # -- as a terminal ------------------------------------------------------------------------
 
@@ -202,7 +216,7 @@ def _credential(
     )
 
 
-class WacClientSync:
+class WacClientSync(WacClientSyncCommands):
     """:class:`WacClient` with blocking methods, usable in scripts, Jupyter and IPython.
 
     The client lives on its own background loop, so this works even when the calling thread
@@ -214,7 +228,7 @@ class WacClientSync:
         self._client = WacClient(url, **kwargs)
         self._timeout = float(kwargs.get("timeout", 20.0)) + 5.0
 
-    def _run(self, coro: Any, timeout: float | None = None) -> Any:
+    def _run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         return self._background.run(coro, self._timeout if timeout is None else timeout)
 
     @property
@@ -266,6 +280,3 @@ class WacClientSync:
 
     def delete_user(self, enrollid: int, backupnum: int) -> dict[str, Any]:
         return self._run(self._client.delete_user(enrollid, backupnum))
-
-
-add_blocking(WacClientSync, "_run", "_client")

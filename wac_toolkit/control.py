@@ -1,54 +1,71 @@
 """The control endpoint: other processes command the terminals of a running gateway.
 
-``wac serve`` starts a :class:`ControlServer` on its own loopback port (not under a path of
-the terminal listener: that one usually binds every interface so terminals can reach it,
-and the control endpoint must not be reachable from the terminals' network at all; it also
-keeps the gateway's "reg first" rule untouched). Every connection must present the token in
-an ``Authorization: Bearer`` header, checked before the WebSocket opens (HTTP 401 otherwise).
-The URL and token are written to ``<db>.control.json`` (mode 600) so the CLI and notebooks
-on the same machine find them.
+``wac serve`` starts a :class:`ControlServer` (not under a path of the terminal listener:
+that one usually binds every interface so terminals can reach it, and the control endpoint
+must not be reachable from the terminals' network at all; it also keeps the gateway's "reg
+first" rule untouched). On POSIX it listens on a Unix domain socket in ``<db>.control/``,
+a directory only the gateway's user can enter, and also checks the connecting process's
+uid (``SO_PEERCRED``, Linux); the file permissions are the authentication, and there is no
+TCP port another local user could take after a crash. Where asked, and on Windows, it
+listens on loopback TCP instead and every connection must present the token in an
+``Authorization: Bearer`` header, checked before the WebSocket opens (HTTP 401 otherwise).
+:mod:`~wac_toolkit.control_endpoint` keeps the directory, the socket and the control file
+that lets the CLI and notebooks find it.
 
 Messages are JSON objects with an ``id`` and an ``op``; the answer echoes the ``id`` with
 ``ok`` and ``result``, or ``ok: false`` and the error (``TerminalOffline``, ``DeviceError``
 with its reason, ``CommandTimeout`` ...), which :class:`ControlClient` raises again as the
-same exception. Ops: ``command`` (sn, cmd, fields: any server-to-terminal command of the
-catalogue), ``ingest`` (pulled records into the gateway's store), ``reconnect_mark`` /
-``wait_reconnect`` (for ``reboot``), ``terminals``, ``roster_sync`` and
+same exception. Ops: ``command`` (sn, cmd, fields, confirm, timeout: any server-to-terminal
+command of the catalogue, checked as the typed methods check it, see
+:mod:`~wac_toolkit.control_command`), ``ingest`` (pulled records into the gateway's store),
+``reconnect_mark`` / ``wait_reconnect`` (for ``reboot``), ``terminals``, ``roster_sync`` and
 ``roster_reconcile`` (for ``wac roster``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import json
 import logging
 import os
 import secrets
-import tempfile
+import socket
+import struct
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection, connect, unix_connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.http11 import Request, Response
 
+from .control_command import check_command, check_timeout
+from .control_endpoint import (
+    PROOF_HEADER,
+    TOKEN_ENV,
+    ProofChecker,
+    client_authorization,
+    control_file,
+    locate,
+    socket_path,
+)
 from .errors import (
     CommandTimeout,
+    ConfirmationRequired,
     DeviceError,
     QueueFull,
     TerminalOffline,
     WacClientError,
     WacError,
 )
+from .private import private_umask
 from .protocol.catalogue import terminal_commands
 from .protocol.models import LogRecord
-from .store import describe, is_dsn
 
 if TYPE_CHECKING:
     from .session import Session
@@ -59,64 +76,25 @@ __all__ = [
     "Op",
     "TOKEN_ENV",
     "control_file",
-    "read_control_file",
-    "write_control_file",
 ]
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "WAC_CONTROL_TOKEN"
-"""Environment variable holding the control token (instead of ``--control-token``)."""
-
 Op = Callable[["Session", dict[str, Any]], Awaitable[Any]]
 """A control op: ``async fn(session, request) -> result``."""
 
-_TERMINAL_COMMANDS = frozenset(c.name for c in terminal_commands())
 _PULLS = frozenset(c.name for c in terminal_commands() if c.paged and c.group == "logs")
-
-
-def control_file(db: str | Path) -> Path:
-    """Where the gateway using store ``db`` writes its control URL and token.
-
-    A PostgreSQL DSN is no file name: its control file goes to the temporary folder, named
-    by a digest of the DSN without its password (the same for every process of this user).
-    """
-    if is_dsn(db):
-        digest = hashlib.sha256(describe(db).encode()).hexdigest()[:16]
-        return Path(tempfile.gettempdir()) / f"wac-{digest}.control.json"
-    return Path(f"{db}.control.json")
-
-
-def write_control_file(db: str | Path, url: str, token: str) -> Path:
-    """Write URL and token readable by this user only."""
-    path = control_file(db)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump({"url": url, "token": token}, out)
-    os.chmod(path, 0o600)
-    return path
-
-
-def read_control_file(db: str | Path) -> tuple[str, str]:
-    """URL and token of the gateway serving ``db``; WacClientError when none is running."""
-    path = control_file(db)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return str(data["url"]), str(data["token"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise WacClientError(
-            f"no running gateway found for {db} ({path} missing or unreadable): "
-            "start `wac serve`, or pass --control URL and --token"
-        ) from exc
 
 
 class ControlServer:
     """Serve control requests for ``session``.
 
     Args:
-        host: bind address; loopback unless you really mean otherwise.
+        host: TCP bind address; loopback unless you really mean otherwise.
         port: 0 lets the OS choose (see :attr:`url`).
-        token: the shared secret; a random one is generated when None.
+        token: the TCP shared secret; a random one is generated when None.
+        unix: listen on this Unix socket path instead of TCP (created 600; no token: only
+            this user's processes, and root, may connect).
     """
 
     def __init__(
@@ -126,30 +104,53 @@ class ControlServer:
         port: int = 0,
         *,
         token: str | None = None,
+        unix: str | None = None,
     ) -> None:
         self.session = session
         self.host = host
         self.port = port
         """The port; the one the OS chose once started with port 0."""
-        self.token = token or secrets.token_urlsafe(24)
+        self.unix = unix
+        self.token = None if unix else token or secrets.token_urlsafe(24)
         self._server: Server | None = None
+        self._answers: dict[int, str] = {}
+        self._proofs: ProofChecker | None = None
+        self.instance = secrets.token_hex(8)
+        """This run, named in the control file; TCP proofs are bound to it."""
 
     @property
     def url(self) -> str:
+        if self.unix:
+            return "ws://localhost/control"
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"ws://{host}:{self.port}/control"
 
+    def __repr__(self) -> str:  # no token in reprs, logs or tracebacks
+        return f"<ControlServer {self.unix or self.url}>"
+
     async def start(self) -> ControlServer:
+        options: dict[str, Any] = {"max_size": 64 * 2**20, "compression": None}
+        options["server_header"] = None
+        if self.unix:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                with private_umask(0o177):  # the socket file is 600 from the start
+                    listener.bind(self.unix)
+            except BaseException:
+                listener.close()
+                raise
+            self._server = await serve(
+                self._handle, unix=True, sock=listener, process_request=self._check_peer,
+                **options,
+            )  # fmt: skip
+            return self
+        assert self.token is not None
         self._server = await serve(
-            self._handle,
-            self.host,
-            self.port,
-            process_request=self._check_token,
-            max_size=64 * 2**20,
-            compression=None,
-            server_header=None,
-        )
+            self._handle, self.host, self.port, process_request=self._check_token,
+            process_response=self._prove, **options,
+        )  # fmt: skip
         self.port = self._server.sockets[0].getsockname()[1]
+        self._proofs = ProofChecker(self.token, self.port, self.instance)  # the port chosen
         return self
 
     async def stop(self) -> None:
@@ -165,10 +166,31 @@ class ControlServer:
         await self.stop()
 
     def _check_token(self, connection: ServerConnection, request: Request) -> Response | None:
+        """A client proves it holds the token (see :class:`~.control_endpoint.ProofChecker`)."""
         given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
+        proof = None if self._proofs is None else self._proofs.check(given)
+        if proof is None:
             log.warning("control connection from %s refused: bad token", connection.remote_address)
             return connection.respond(HTTPStatus.UNAUTHORIZED, "control token required\n")
+        self._answers[id(connection)] = proof
+        return None
+
+    def _prove(
+        self, connection: ServerConnection, request: Request, response: Response
+    ) -> Response:
+        """Answer the client's nonce, so it knows it reached the token's holder."""
+        proof = self._answers.pop(id(connection), "")
+        if proof:
+            response.headers[PROOF_HEADER] = proof
+        return response
+
+    def _check_peer(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Only this user's processes (and root's) on a Unix socket, whatever the file modes
+        say: a second lock should someone loosen the directory."""
+        uid = _peer_uid(connection)
+        if uid is not None and uid not in (os.geteuid(), 0):
+            log.warning("control connection from uid %d refused: not the gateway's user", uid)
+            return connection.respond(HTTPStatus.FORBIDDEN, "not the gateway's user\n")
         return None
 
     async def _handle(self, connection: ServerConnection) -> None:
@@ -181,7 +203,7 @@ class ControlServer:
     async def _answer(self, message: str | bytes) -> dict[str, Any]:
         ident: Any = None
         try:
-            request = json.loads(message)
+            request = json.loads(message, parse_constant=_no_constant)
             if not isinstance(request, dict):
                 raise ValueError("a control request is a JSON object")
             ident = request.get("id")
@@ -205,6 +227,23 @@ class ControlServer:
     own (the roster adds ``roster_sync``); errors they raise travel back like these do."""
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _peer_uid(connection: ServerConnection) -> int | None:
+    """The uid of the process at the other end of a Unix socket (Linux), else None."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    sock = connection.transport.get_extra_info("socket")
+    if option is None or sock is None:
+        return None
+    try:
+        _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, 12))
+    except OSError:
+        return None
+    return int(uid)
+
+
 def _sn(request: dict[str, Any]) -> str:
     sn = request.get("sn")
     if not isinstance(sn, str) or not sn:
@@ -214,28 +253,25 @@ def _sn(request: dict[str, Any]) -> str:
 
 async def _terminals(session: Session, request: dict[str, Any]) -> Any:
     return [
-        {**asdict(t), "info": None, "last_seen": str(t.last_seen or "")}
+        {
+            **asdict(t),
+            "info": None,
+            "last_seen": str(t.last_seen or ""),
+            "first_seen": str(t.first_seen or ""),
+        }
         for t in session.terminals()
     ]
 
 
 async def _command(session: Session, request: dict[str, Any]) -> Any:
-    """Any server-to-terminal command of the catalogue, as the Session sends it."""
-    cmd = request.get("cmd")
-    if cmd not in _TERMINAL_COMMANDS:
-        raise ValueError(f"{cmd!r} is not a server-to-terminal command of the catalogue")
-    fields = request.get("fields") or {}
-    if not isinstance(fields, dict):
-        raise ValueError("fields must be an object")
-    timeout = request.get("timeout")
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
-    ):
-        raise ValueError("timeout must be a positive number of seconds")
-    expect_reply = bool(request.get("expect_reply", True))
+    """Any server-to-terminal command of the catalogue, checked as the typed methods check
+    it (see :mod:`~wac_toolkit.control_command`), then sent as the Session sends it."""
+    sn = _sn(request)
+    checked = check_command(request)
     return await session._terminal_request(
-        _sn(request), cmd, fields, timeout=timeout, expect_reply=expect_reply
-    )
+        sn, checked.cmd, checked.fields, timeout=checked.timeout,
+        expect_reply=checked.expect_reply,
+    )  # fmt: skip
 
 
 async def _ingest(session: Session, request: dict[str, Any]) -> Any:
@@ -252,7 +288,11 @@ async def _reconnect_mark(session: Session, request: dict[str, Any]) -> Any:
 
 
 async def _wait_reconnect(session: Session, request: dict[str, Any]) -> Any:
-    mark, timeout = int(request["mark"]), float(request["timeout"])
+    mark = request.get("mark")
+    if isinstance(mark, bool) or not isinstance(mark, int):
+        raise ValueError("wait_reconnect: mark must be the number reconnect_mark gave")
+    timeout = check_timeout(request.get("timeout"), required=True)
+    assert timeout is not None
     return await session._wait_reconnect(_sn(request), mark, timeout)
 
 
@@ -285,6 +325,8 @@ def _raise(answer: dict[str, Any]) -> None:
         raise CommandTimeout(sn, cmd, float(answer.get("timeout") or 0))
     if kind == "TerminalOffline":
         raise TerminalOffline(str(sn))
+    if kind == "ConfirmationRequired":
+        raise ConfirmationRequired(cmd)
     if kind == "QueueFull":
         raise QueueFull(sn, int(answer.get("limit") or 0))
     if kind in ("ValueError", "TypeError"):
@@ -295,17 +337,41 @@ def _raise(answer: dict[str, Any]) -> None:
 class ControlClient:
     """Talk to a running gateway's control endpoint (one request at a time).
 
-    Use :meth:`find` / :meth:`from_db` to find the gateway serving a store file, or give URL
-    and token.
+    Use :meth:`find` / :meth:`from_db` to find the gateway serving a store file (its Unix
+    socket, checked to be this user's), or give a TCP ``url`` and ``token``.
+
+    Args:
+        url: a TCP endpoint (``ws://127.0.0.1:PORT/control``); ignored with ``unix``.
+        token: the TCP token.
+        unix: the gateway's private directory (``<db>.control``) holding its socket.
     """
 
-    def __init__(self, url: str, token: str, *, timeout: float = 60.0) -> None:
-        self.url = url
+    def __init__(
+        self,
+        url: str = "ws://localhost/control",
+        token: str | None = None,
+        *,
+        unix: str | Path | None = None,
+        timeout: float = 60.0,
+        instance: str = "",
+    ) -> None:
+        self.unix = Path(unix) if unix is not None else None
+        self.instance = instance
+        """The gateway run named in its control file (TCP proofs are bound to it)."""
+        self.url = "ws://localhost/control" if self.unix else url
         self.token = token
         self.timeout = timeout
         self._connection: ClientConnection | None = None
         self._lock = asyncio.Lock()
         self._next_id = 0
+
+    def __repr__(self) -> str:  # no token in reprs, logs or tracebacks
+        return f"<ControlClient {self.unix or self.url}>"
+
+    @property
+    def where(self) -> str:
+        """The socket directory or URL, for messages."""
+        return str(self.unix / "sock") if self.unix else self.url
 
     @classmethod
     def from_db(cls, db: str | Path = "wac.sqlite", **kwargs: Any) -> ControlClient:
@@ -321,33 +387,59 @@ class ControlClient:
         token: str | None = None,
         timeout: float = 60.0,
     ) -> ControlClient:
-        """The gateway at ``url``, else the one serving store ``db`` (its control file).
+        """The gateway at TCP ``url``, else the one serving store ``db`` (its control file).
 
-        The token is ``token``, else ``$WAC_CONTROL_TOKEN``, else the control file's.
+        A TCP token is ``token``, else ``$WAC_CONTROL_TOKEN``, else the control file's.
         """
         token = token or os.environ.get(TOKEN_ENV)
         if url is None:
-            url, written = read_control_file(db)
-            token = token or written
+            endpoint = locate(db)
+            if endpoint.transport == "unix":
+                return cls(unix=endpoint.directory, timeout=timeout)
+            url, token = endpoint.url, token or endpoint.token
+            if not token:
+                raise WacClientError(f"a control token is needed (${TOKEN_ENV} or --token-file)")
+            return cls(url, token, timeout=timeout, instance=endpoint.instance)
         if not token:
-            raise WacClientError(f"a control token is needed (--token or ${TOKEN_ENV})")
+            raise WacClientError(f"a control token is needed (${TOKEN_ENV} or --token-file)")
         return cls(url, token, timeout=timeout)
 
     async def connect(self) -> ControlClient:
         if self._connection is None:
+            options: dict[str, Any] = {"max_size": 64 * 2**20, "compression": None}
+            options["open_timeout"] = 10
             try:
-                self._connection = await connect(
-                    self.url,
-                    additional_headers={"Authorization": f"Bearer {self.token}"},
-                    max_size=64 * 2**20,
-                    compression=None,
-                    open_timeout=10,
-                )
+                if self.unix is not None:
+                    with socket_path(self.unix) as path:
+                        self._connection = await unix_connect(path, uri=self.url, **options)
+                else:
+                    assert self.token is not None
+                    port = urlsplit(self.url).port or 80
+                    header, expected = client_authorization(self.token, port, self.instance)
+                    connection = await connect(
+                        self.url, additional_headers={"Authorization": header}, **options
+                    )
+                    assert connection.response is not None  # set once the handshake is done
+                    proof = connection.response.headers.get(PROOF_HEADER, "")
+                    if not hmac.compare_digest(proof.encode(), expected.encode()):
+                        await connection.close()
+                        raise WacClientError(
+                            f"the endpoint at {self.url} does not know the token: not the"
+                            " gateway (a stale control file, and someone else on its port?)"
+                        )
+                    self._connection = connection
             except InvalidStatus as exc:
                 status = exc.response.status_code
-                raise WacClientError(f"control endpoint {self.url} refused us ({status})") from exc
+                raise WacClientError(
+                    f"control endpoint {self.where} refused us ({status})"
+                ) from exc
+            except ConnectionRefusedError as exc:
+                raise WacClientError(
+                    f"no gateway answers at {self.where}: it is not running (a crashed one"
+                    " leaves its socket; the next `wac serve` removes it)"
+                ) from exc
             except (OSError, InvalidHandshake, TimeoutError) as exc:
-                raise WacClientError(f"cannot reach the gateway at {self.url}: {exc}") from exc
+                raise WacClientError(f"cannot reach the gateway at {self.where}: {exc}") from exc
         return self
 
     async def close(self) -> None:
@@ -373,20 +465,40 @@ class ControlClient:
                 while True:
                     raw = await asyncio.wait_for(self._connection.recv(), wait or self.timeout)
                     answer = json.loads(raw)
-                    if answer.get("id") == ident:
+                    # No id: the gateway could not read the request (one at a time: ours).
+                    if answer.get("id") in (ident, None):
                         break
             except (ConnectionClosed, TimeoutError) as exc:
                 await self.close()
-                raise WacClientError(f"control connection to {self.url} lost: {exc!r}") from exc
+                raise WacClientError(f"control connection to {self.where} lost: {exc!r}") from exc
         if not answer.get("ok"):
             _raise(answer)
         return answer.get("result")
 
-    async def command(self, sn: str, cmd: str, fields: Any = None, **how: Any) -> dict[str, Any]:
-        """Any catalogue command to terminal ``sn`` (``how``: ``timeout``, ``expect_reply``);
-        the terminal's reply."""
-        wait = (how.get("timeout") or self.timeout) + 10.0
-        result = await self.call("command", wait=wait, sn=sn, cmd=cmd, fields=fields or {}, **how)
+    async def command(
+        self,
+        sn: str,
+        cmd: str,
+        fields: Any = None,
+        *,
+        confirm: bool = False,
+        timeout: float | None = None,
+        expect_reply: bool = True,
+    ) -> dict[str, Any]:
+        """Any catalogue command to terminal ``sn``; the terminal's reply.
+
+        A destructive one needs ``confirm=True`` (the typed methods pass it once their own
+        ``confirm`` was given). Whether a reply is awaited is the catalogue's decision;
+        ``expect_reply`` is accepted for the signature's sake.
+        """
+        del expect_reply
+        wait = (timeout or self.timeout) + 10.0
+        payload: dict[str, Any] = {"sn": sn, "cmd": cmd, "fields": fields or {}}
+        if confirm:
+            payload["confirm"] = True
+        if timeout is not None:
+            payload["timeout"] = timeout
+        result = await self.call("command", wait=wait, **payload)
         return dict(result or {})
 
     async def ingest(self, sn: str, records: Iterable[LogRecord], source: str) -> int:

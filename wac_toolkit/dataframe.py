@@ -4,7 +4,7 @@
 column                  dtype                           meaning
 ======================  ==============================  =============================================
 ``id``                  ``int64``                       row id in the store
-``sn``                  ``category``                    terminal serial number
+``sn``                  ``category``                    terminal serial number (sorted categories)
 ``enrollid``            ``Int64``                       user number; 0 door event, 99999999 stranger
 ``name``                ``string``                      name the terminal sent (often empty)
 ``time``                ``datetime64[us, <tz>]``        punch time in the terminals' zone
@@ -77,7 +77,7 @@ def logs_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFram
 
 
 def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFrame:
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type hints
 
     table = pa.array(rows, type=row_type()).flatten()
     return arrow_logs_frame(dict(zip(LOG_COLUMNS, table, strict=True)), tz)
@@ -92,19 +92,19 @@ def arrow_logs_frame(col: dict[str, Any], tz: tzinfo | str) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
 
     zone = str(tz) if not isinstance(tz, str) else tz
 
     def ext(name: str, dtype: str) -> Any:
         return col[name].to_pandas(types_mapper=lambda _t: pd.api.types.pandas_dtype(dtype))
 
-    def labelled(name: str, labels: dict[int, str], categories: list[str]) -> pd.Categorical:
+    def labelled(name: str, labels: dict[int, str], categories: list[str]) -> pd.Categorical[str]:
         values = col[name].cast(pa.int64()).fill_null(-(2**62)).to_numpy()
         codes = np.full(len(values), -1, dtype=np.int8)
         for code, label in labels.items():
             codes[values == code] = categories.index(label)
-        return pd.Categorical.from_codes(codes, categories=categories)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(categories))
 
     parsed = _strict_times(col["time"])
     naive = pd.Series(parsed.to_numpy(zero_copy_only=False).astype("datetime64[us]"))
@@ -114,7 +114,7 @@ def arrow_logs_frame(col: dict[str, Any], tz: tzinfo | str) -> pd.DataFrame:
     received = col["received_at"].to_numpy().astype("datetime64[us]")
     data = {
         "id": col["id"].to_numpy(),
-        "sn": col["sn"].dictionary_encode().to_pandas(),
+        "sn": _sorted_categories(col["sn"].dictionary_encode().to_pandas()),
         "enrollid": ext("enrollid", "Int64"),
         "name": ext("name", "string"),
         "time": _wall_time(naive, zone),
@@ -131,6 +131,12 @@ def arrow_logs_frame(col: dict[str, Any], tz: tzinfo | str) -> pd.DataFrame:
         "has_image": col["has_image"].to_numpy(zero_copy_only=False) != 0,
     }
     return pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in data.items()})
+
+
+def _sorted_categories(series: pd.Series) -> pd.Series:
+    """Serials in sorted order (``value_counts``, groupby and plots list them that way),
+    not in the order they first appear in the rows."""
+    return series.cat.reorder_categories(sorted(series.cat.categories))
 
 
 def _strict_times(text: Any) -> Any:
@@ -213,9 +219,10 @@ def _wall_time(naive: pd.Series, zone: str) -> pd.Series:
     (summer-time) reading rather than losing the punch; a skipped hour moves forward."""
     import numpy as np
 
-    return naive.dt.tz_localize(
+    wall: pd.Series = naive.dt.tz_localize(
         zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
     ).astype(f"datetime64[us, {zone}]")
+    return wall
 
 
 def empty_logs_frame(tz: tzinfo | str) -> pd.DataFrame:

@@ -5,6 +5,7 @@
     WacError
     ├── WacClientError            transport or usage trouble on our side of the wire
     │   ├── TerminalOffline       no live connection for that serial number
+    │   ├── TerminalNotAdopted    the terminal is pending adoption: nothing is sent to it
     │   ├── CommandTimeout        the terminal did not answer in time (also a TimeoutError)
     │   ├── QueueFull             too many commands already waiting for that terminal
     │   └── ConfirmationRequired  a destructive command was called without ``confirm=True``
@@ -27,6 +28,7 @@ __all__ = [
     "FrameError",
     "QueueFull",
     "StoreError",
+    "TerminalNotAdopted",
     "TerminalOffline",
     "WacClientError",
     "WacError",
@@ -47,6 +49,17 @@ class TerminalOffline(WacClientError):
     def __init__(self, sn: str) -> None:
         super().__init__(f"terminal {sn} is offline")
         self.sn = sn
+
+
+class TerminalNotAdopted(WacClientError):
+    """The terminal is pending adoption (or blocked): until an operator adopts it, nothing is
+    sent to it, since any device can claim any serial number."""
+
+    def __init__(self, sn: str, state: str = "pending") -> None:
+        what = "is pending adoption" if state == "pending" else f"is {state}"
+        super().__init__(f"terminal {sn} {what}")
+        self.sn = sn
+        self.state = state
 
 
 class CommandTimeout(WacClientError, TimeoutError):

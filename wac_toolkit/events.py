@@ -7,12 +7,22 @@ from datetime import datetime
 
 from .protocol.models import DeviceInfo, LogRecord, UserCredential
 
-__all__ = ["AccessEvent", "Event", "TerminalDisconnected", "TerminalConnected", "UserPushed"]
+__all__ = [
+    "AccessEvent",
+    "Event",
+    "IdentityConflict",
+    "TerminalConnected",
+    "TerminalDisconnected",
+    "TerminalPending",
+    "TerminalStateChanged",
+    "UserPushed",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class TerminalConnected:
-    """A terminal registered (first time, or again after a reconnect)."""
+    """An adopted terminal registered (first time, or again after a reconnect), or a connected
+    terminal was just adopted. Pending terminals publish :class:`TerminalPending` instead."""
 
     sn: str
     info: DeviceInfo
@@ -21,7 +31,7 @@ class TerminalConnected:
 
 @dataclass(frozen=True, slots=True)
 class TerminalDisconnected:
-    """A terminal's connection ended (or was replaced by a newer one: then no event)."""
+    """An adopted terminal's connection ended (or was replaced by a newer one: then no event)."""
 
     sn: str
 
@@ -55,4 +65,44 @@ class UserPushed:
     credential: UserCredential
 
 
-Event = TerminalConnected | TerminalDisconnected | AccessEvent | UserPushed
+@dataclass(frozen=True, slots=True)
+class TerminalPending:
+    """A terminal not adopted yet connected: it waits for an operator (``adopt``/``block``)."""
+
+    sn: str
+    info: DeviceInfo
+    remote: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalStateChanged:
+    """A terminal was adopted, blocked or set back to pending (``state``, a
+    :class:`~wac_toolkit.registry.TerminalState`, equal to its text); None: forgotten."""
+
+    sn: str
+    state: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityConflict:
+    """A connection claimed an adopted serial with another identity and was refused.
+
+    Published once per serial and claimed identity. ``pinned`` and ``claimed`` hold
+    ``cpusn``, ``mac`` and ``modelname`` where the terminal sent them.
+    """
+
+    sn: str
+    pinned: dict[str, str]
+    claimed: dict[str, str]
+    remote: str | None
+
+
+Event = (
+    TerminalConnected
+    | TerminalDisconnected
+    | AccessEvent
+    | UserPushed
+    | TerminalPending
+    | TerminalStateChanged
+    | IdentityConflict
+)

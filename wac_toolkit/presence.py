@@ -26,6 +26,7 @@ from .errors import StoreError, TerminalOffline
 from .events import Event, TerminalConnected, TerminalDisconnected
 
 if TYPE_CHECKING:
+    from .routing import CommandRouter
     from .session import Session
 
 __all__ = ["Presence", "gateway_id"]
@@ -50,7 +51,7 @@ class Presence:
         self._beat: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
         self._held: set[str] = set()
-        self.router: Any = None
+        self.router: CommandRouter | None = None
         """Commands to terminals other gateways hold (:mod:`wac_toolkit.routing`)."""
 
     async def route(
@@ -129,6 +130,7 @@ class Presence:
             await asyncio.sleep(self.ttl / 3)
             try:
                 await self.store.heartbeat(self.gateway, self.ttl)
+                await self.session.sync_states()  # in case a state NOTIFY was missed
                 # Terminals online here whose claim was lost (store down at connect time):
                 held = self.store.holders
                 loop = asyncio.get_running_loop()

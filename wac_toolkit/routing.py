@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .errors import CommandTimeout, DeviceError, StoreError, TerminalOffline, WacError
+from .errors import (
+    CommandTimeout,
+    DeviceError,
+    StoreError,
+    TerminalNotAdopted,
+    TerminalOffline,
+    WacError,
+)
 
 if TYPE_CHECKING:
     from .session import Session
@@ -40,13 +47,15 @@ class CommandRouter:
     """Both sides of routing for one gateway: :meth:`route` sends, the taker task serves."""
 
     def __init__(self, session: Session, gateway: str, *, poll: float = 1.0) -> None:
-        from .store.postgres import COMMAND_CHANNEL
+        from .store.postgres import COMMAND_CHANNEL, TERMINALS_CHANNEL
 
         self.session = session
         self.store: Any = session.store
         self.gateway = gateway
         self.poll = poll
         self._channel = COMMAND_CHANNEL
+        self._terminals_channel = TERMINALS_CHANNEL
+        self._syncs: set[asyncio.Task[list[str]]] = set()
         self._wake = asyncio.Event()
         self._stopping = threading.Event()
         self._taker: asyncio.Task[None] | None = None
@@ -95,13 +104,15 @@ class CommandRouter:
             raise CommandTimeout(sn, cmd, timeout)
         if kind == "offline":
             raise TerminalOffline(sn)
+        if kind == "not_adopted":
+            raise TerminalNotAdopted(sn, error or "pending")
         raise WacError(f"terminal {sn}: {cmd} failed at gateway {holder}: {error}")
 
     # -- holder -------------------------------------------------------------------------------
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        listening = self.store.listen(self._channel)
+        listening = self.store.listen(self._channel, self._terminals_channel)
         self._listener = threading.Thread(
             target=self._listen, args=(listening, loop), name="wac-routing", daemon=True
         )
@@ -114,7 +125,7 @@ class CommandRouter:
             self._taker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._taker
-        await asyncio.gather(*self._running, return_exceptions=True)
+        await asyncio.gather(*self._running, *self._syncs, return_exceptions=True)
         if self._listener is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._listener.join, 5)
 
@@ -123,7 +134,9 @@ class CommandRouter:
         try:
             while not self._stopping.is_set():
                 for note in db.notifies(timeout=0.5):
-                    if note.payload == self.gateway:
+                    if note.channel == self._terminals_channel:
+                        loop.call_soon_threadsafe(self._state_changed, note.payload)
+                    elif note.payload == self.gateway:
                         loop.call_soon_threadsafe(self._wake.set)
         except Exception as exc:  # the connection broke: polling still finds the commands
             if not self._stopping.is_set():
@@ -131,6 +144,20 @@ class CommandRouter:
         finally:
             with contextlib.suppress(Exception):
                 db.close()
+
+    def _state_changed(self, sn: str) -> None:
+        """A terminal was adopted, blocked or forgotten through the database (any gateway,
+        ``wac terminals``): apply it to this gateway's registry and connections."""
+        if self._stopping.is_set():
+            return
+        task = asyncio.ensure_future(self.session.sync_states([sn]))
+        self._syncs.add(task)
+        task.add_done_callback(self._synced)
+
+    def _synced(self, task: asyncio.Task[list[str]]) -> None:
+        self._syncs.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("terminal state not applied here: %s", task.exception())
 
     async def _take_forever(self) -> None:
         loop = asyncio.get_running_loop()
@@ -155,6 +182,12 @@ class CommandRouter:
         kind: str | None = None
         error: str | None = None
         try:
+            terminal = self.session.registry.get(sn)
+            if terminal is not None and not terminal.adopted:
+                await self.session.sync_states([sn])  # adopted elsewhere a moment ago?
+                terminal = self.session.registry.get(sn)
+            if terminal is not None and not terminal.adopted:
+                raise TerminalNotAdopted(sn, str(terminal.state))
             peer = self.session.gateway.peer(sn)  # never routed again: held here or offline
             frame = await peer.request(
                 cmd,
@@ -169,6 +202,8 @@ class CommandRouter:
             kind, error = "timeout", str(exc)
         except TerminalOffline as exc:
             kind, error = "offline", str(exc)
+        except TerminalNotAdopted as exc:
+            kind, error = "not_adopted", exc.state
         except WacError as exc:
             kind, error = "error", str(exc)
         loop = asyncio.get_running_loop()

@@ -10,25 +10,37 @@ import asyncio
 import logging
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .access import on_sendpin, on_sendqrcode
-from .errors import FrameError, StoreError, TerminalOffline, WacError
-from .events import AccessEvent, Event, TerminalConnected, TerminalDisconnected, UserPushed
+from . import access, bounds
+from .access import on_sendpin, on_sendqrcode, roster_decision
+from .bus import EventBus
+from .errors import FrameError, StoreError, TerminalNotAdopted, TerminalOffline, WacError
+from .events import (
+    AccessEvent,
+    Event,
+    TerminalConnected,
+    TerminalDisconnected,
+    TerminalPending,
+    UserPushed,
+)
 from .net.gateway import Gateway
 from .net.peer import Peer
 from .presence import Presence
-from .protocol.handlers import ack, fail, parse_sendlog, reg_reply, sendlog_reply, senduser_reply
+from .protocol.handlers import REG_INVALID, ack, fail, reg_reply, sendlog_reply, senduser_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .protocol.values import format_time, is_canonical_time
+from .quarantine import Quarantined, Unreadable, raw_text, split_sendlog
+from .registry import Registry, Terminal, TerminalState
 from .roster import Roster
 from .session_commands import SessionCommands
 from .store import open_store
 from .store.base import LogQuery
+from .trust import SessionTrust
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,25 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["AccessDecision", "AccessPolicy", "Session", "Terminal", "resolve_tz"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Terminal:
-    """What the session knows about one terminal."""
-
-    sn: str
-    online: bool
-    info: DeviceInfo | None = None
-    last_seen: datetime | None = None
-    remote: str | None = None
-
-    @property
-    def modelname(self) -> str | None:
-        return self.info.modelname if self.info else None
-
-    @property
-    def firmware(self) -> str | None:
-        return self.info.firmware if self.info else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +75,7 @@ def resolve_tz(tz: str | tzinfo | None) -> tzinfo:
     return tz
 
 
-class Session(SessionCommands):
+class Session(SessionCommands, SessionTrust):
     """The toolkit's one entry point.
 
     Args:
@@ -92,11 +85,18 @@ class Session(SessionCommands):
         tz: the terminals' time zone (name or tzinfo; default the host's). ``cloudtime`` is sent
             in it and log times are read in it.
         allow: serial numbers allowed to register; None accepts any terminal.
+        adopt_new: adopt every new serial at its first ``reg`` (labs, demos, tests). Off by
+            default: a new serial is pending until :meth:`adopt` (see :mod:`.registry`).
+        max_pending: pending terminals kept; the one seen longest ago is forgotten.
         nosenduser: sent in the ``reg`` reply when not None (True asks terminals not to push
             keypad enrolments; some firmware reads it inverted, PROTOCOL.md 4.1).
         command_timeout: seconds to wait for a terminal's reply.
         fresh_window: records older than this (seconds) are flagged ``backlog``.
-        access_policy: decides ``sendqrcode``/``sendpin`` and server-verification ``sendlog``.
+        access_policy: decides ``sendqrcode``/``sendpin`` and server-verification ``sendlog``;
+            None: the roster decides (:func:`~wac_toolkit.access.roster_decision`).
+        grant_all: with no ``access_policy``, grant every ``sendpin``/``sendqrcode`` (labs).
+        server_mode: terminals whose ``sendlog`` asks to open (server verification): True for
+            all, or their serial numbers; their single-record ``sendlog`` gets ``access``.
         store: a store object to use instead of a SQLite file.
         gateway_options: anything else :class:`~wac_toolkit.net.gateway.Gateway` takes.
     """
@@ -109,11 +109,15 @@ class Session(SessionCommands):
         *,
         tz: str | tzinfo | None = None,
         allow: Iterable[str] | None = None,
+        adopt_new: bool = False,
+        max_pending: int = 1000,
         nosenduser: bool | None = None,
         command_timeout: float = 20.0,
         reg_timeout: float = 15.0,
         fresh_window: float = 300.0,
         access_policy: AccessPolicy | None = None,
+        grant_all: bool = False,
+        server_mode: bool | Iterable[str] = False,
         store: Any = None,
         synchronous: str = "FULL",
         ssl: ssl_module.SSLContext | None = None,
@@ -122,9 +126,13 @@ class Session(SessionCommands):
     ) -> None:
         self.tz = resolve_tz(tz)
         self.allow = set(allow) if allow is not None else None
+        self.adopt_new = adopt_new
         self.nosenduser = nosenduser
         self.fresh_window = timedelta(seconds=fresh_window)
-        self.access_policy = access_policy
+        self.access_policy = access_policy if access_policy or not grant_all else access.grant_all
+        self.server_mode: bool | set[str] = (
+            server_mode if isinstance(server_mode, bool) else set(server_mode)
+        )
         self.store = store if store is not None else open_store(db, synchronous=synchronous)
         self._owns_store = store is None
         self.gateway = Gateway(
@@ -137,10 +145,14 @@ class Session(SessionCommands):
             path_secret=path_secret,
             **gateway_options,
         )
-        self._terminals: dict[str, Terminal] = {}
-        self._subscribers: list[tuple[Callable[[Event], Any], tuple[type, ...]]] = []
-        self._access_subscribers = 0
-        """Subscribers that take AccessEvents; with none, ingest builds no event per record."""
+        self.registry = Registry(max_pending=max_pending)
+        """Every known terminal: state (pending/adopted/blocked), pinned identity, presence."""
+        self._announced: set[str] = set()
+        """Serials whose TerminalConnected was published for their current connection."""
+        self.bus = EventBus()
+        """Subscribers and delivery on the loop (:mod:`wac_toolkit.bus`)."""
+        self._writes: set[asyncio.Task[Any]] = set()
+        """Store writes whose events are still to be published; awaited by :meth:`stop`."""
         self._started = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.roster = Roster(self)
@@ -155,11 +167,8 @@ class Session(SessionCommands):
         if self._started:
             return self
         self.loop = asyncio.get_running_loop()
-        for row in await self.loop.run_in_executor(None, self.store.devices):
-            info = _device_info(row)
-            self._terminals[row["sn"]] = Terminal(
-                row["sn"], False, info, row["last_seen"], row["remote"]
-            )
+        self.bus.attach(self.loop)
+        await self.load()
         try:
             await self.gateway.start()
         except OSError:
@@ -172,6 +181,13 @@ class Session(SessionCommands):
         log.info("listening on %s", self.url)
         return self
 
+    async def load(self) -> None:
+        """Read the terminals the store knows (``start`` does it; tools that change terminal
+        states on a store file without serving call it themselves)."""
+        loop = asyncio.get_running_loop()
+        for row in await loop.run_in_executor(None, self.store.devices):
+            self.registry.load(row, _device_info(row))
+
     async def stop(self) -> None:
         """Close every terminal connection, stop listening, and flush the store."""
         await self.roster.stop()
@@ -180,6 +196,9 @@ class Session(SessionCommands):
         if self._started:
             await self.gateway.stop()
             self._started = False
+        if self._writes:
+            await asyncio.wait(list(self._writes))
+        await self.bus.close()
         if self._owns_store:
             await asyncio.get_running_loop().run_in_executor(None, self.store.close)
 
@@ -202,10 +221,10 @@ class Session(SessionCommands):
 
     def terminals(self) -> list[Terminal]:
         """Every known terminal: online ones first, then by serial number."""
-        return sorted(self._terminals.values(), key=lambda t: (not t.online, t.sn))
+        return sorted(self.registry.all(), key=lambda t: (not t.online, t.sn))
 
     def terminal(self, sn: str) -> Terminal | None:
-        return self._terminals.get(sn)
+        return self.registry.get(sn)
 
     def now_local(self) -> datetime:
         """The terminals' wall time now (naive), as ``cloudtime`` carries it."""
@@ -217,11 +236,13 @@ class Session(SessionCommands):
         until: datetime | str | None = None,
         sn: str | Iterable[str] | None = None,
         enrollid: int | Iterable[int] | None = None,
+        include_pending: bool = False,
     ) -> pd.DataFrame:
         """Stored logs as a typed DataFrame (schema in :mod:`wac_toolkit.dataframe`).
 
         ``since``/``until`` are terminal-local times (``until`` exclusive); strings such as
-        ``"2025-08-01"`` are accepted. This reads the database: from an event loop use
+        ``"2025-08-01"`` are accepted. Records from terminals pending adoption are left out
+        unless ``include_pending``. This reads the database: from an event loop use
         :meth:`logs_async`.
         """
         from .dataframe import arrow_logs_frame, logs_frame
@@ -231,6 +252,7 @@ class Session(SessionCommands):
             until=_as_datetime(until),
             sn=sn if sn is None or isinstance(sn, str) else tuple(sn),
             enrollid=enrollid if enrollid is None or isinstance(enrollid, int) else tuple(enrollid),
+            include_pending=include_pending,
         )
         if hasattr(self.store, "fetch_logs_arrow"):  # columns straight from the database
             try:
@@ -246,26 +268,26 @@ class Session(SessionCommands):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, lambda: self.logs(*args, **kwargs))
 
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[Quarantined]:
+        """What terminals sent that could not be read (newest first); the frames that carried
+        them were acknowledged once the readable part was stored (:mod:`.quarantine`)."""
+        return [Quarantined(**row) for row in self.store.quarantined(sn, limit)]
+
+    def quarantine_count(self) -> int:
+        """How many items are in quarantine (a number for dashboards and diagnostics)."""
+        return int(self.store.quarantine_count())
+
     # -- events -------------------------------------------------------------------------------
 
     def subscribe(self, callback: Callable[[Event], Any], *kinds: type) -> Callable[[], None]:
         """Call ``callback(event)`` on the session's loop for every event (or only for events
-        of the given ``kinds``); returns unsubscribe.
+        of the given ``kinds``); returns unsubscribe. Safe to call from any thread.
 
-        Callbacks must not block. A coroutine function is scheduled as a task. Name the kinds
-        when you do not need every access record: the ingest path then does less per record.
+        Callbacks must not block. A coroutine function is scheduled as a task the session
+        owns. Name the kinds when you do not need every access record: the ingest path then
+        does less per record. Events come after the terminal got its reply.
         """
-        entry = (callback, kinds)
-        self._subscribers.append(entry)
-        takes_access = not kinds or AccessEvent in kinds
-        self._access_subscribers += takes_access
-
-        def unsubscribe() -> None:
-            if entry in self._subscribers:
-                self._subscribers.remove(entry)
-                self._access_subscribers -= takes_access
-
-        return unsubscribe
+        return self.bus.subscribe(callback, *kinds)
 
     async def events(self, maxsize: int = 10_000) -> AsyncIterator[Event]:
         """``async for event in session.events()``; the oldest events drop if you fall behind."""
@@ -283,16 +305,9 @@ class Session(SessionCommands):
         finally:
             unsubscribe()
 
-    def publish(self, event: Event) -> None:
-        for callback, kinds in list(self._subscribers):
-            if kinds and not isinstance(event, kinds):
-                continue
-            try:
-                result = callback(event)
-                if result is not None and asyncio.iscoroutine(result):  # once per record: cheap
-                    asyncio.ensure_future(result)
-            except Exception:
-                log.exception("event subscriber %r failed", callback)
+    def publish(self, event: object) -> None:
+        """Queue ``event`` for every subscriber (delivered on the loop, after this step)."""
+        self.bus.publish(event)
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -309,9 +324,17 @@ class Session(SessionCommands):
 
         Raises:
             TerminalOffline: ``sn`` is not connected (at once, no waiting).
+            TerminalNotAdopted: ``sn`` is pending adoption or blocked.
             DeviceError: the terminal answered ``result: false``.
             CommandTimeout: it did not answer in time.
         """
+        terminal = self.registry.get(sn)
+        if terminal is not None and terminal.state != TerminalState.ADOPTED:
+            if self.presence is not None:  # adopted through another gateway, just now?
+                await self.sync_states([sn])
+                terminal = self.registry.get(sn)
+            if terminal is not None and terminal.state != TerminalState.ADOPTED:
+                raise TerminalNotAdopted(sn, str(terminal.state))
         try:
             peer = self.gateway.peer(sn)
         except TerminalOffline:
@@ -333,7 +356,12 @@ class Session(SessionCommands):
         record: str | int | None,
         admin: int = 0,
     ) -> dict[str, Any]:
-        """Create or update one credential slot of a user on a terminal (``setuserinfo``)."""
+        """Create or update one credential slot of a user on a terminal (``setuserinfo``).
+
+        Like the generated command methods, the stored copy of the terminal's credentials is
+        updated after the terminal accepted; if the store cannot write, that is logged and the
+        terminal's answer is still returned (the terminal did it).
+        """
         credential = UserCredential(
             enrollid=int(enrollid),
             backupnum=BackupNum(int(backupnum)),
@@ -341,34 +369,83 @@ class Session(SessionCommands):
             name=name,
             admin=int(admin),
         )
-        reply = await self.command(sn, "setuserinfo", credential.to_wire())
-        await self.store.save_credential(sn, credential)
+        reply: dict[str, Any] = await self._terminal_request(
+            sn, "setuserinfo", credential.to_wire()
+        )
         return reply
 
     async def delete_user(self, sn: str, enrollid: int, backupnum: int = 13) -> dict[str, Any]:
         """Delete a credential slot (``backupnum`` 13, the default, deletes the whole user)."""
-        reply = await self.command(
+        reply: dict[str, Any] = await self._terminal_request(
             sn, "deleteuser", {"enrollid": int(enrollid), "backupnum": int(backupnum)}
         )
-        await self.store.delete_credential(sn, int(enrollid), int(backupnum))
         return reply
 
     async def ingest(
-        self, sn: str, records: Iterable[LogRecord], *, logindex: int | None, source: str
+        self,
+        sn: str,
+        records: Iterable[LogRecord],
+        *,
+        logindex: int | None,
+        source: str,
+        pending: bool | None = None,
     ) -> int:
-        """Store records from ``sn`` and publish an :class:`AccessEvent` for each new one."""
+        """Store records from ``sn`` and publish an :class:`AccessEvent` for each new one.
+
+        Records from a terminal not adopted are stored flagged ``pending`` and publish
+        nothing: a device claiming a serial must not drive door automations.
+
+        The events follow what the store committed: a caller cancelled while the write is
+        under way (its connection dropped) does not lose them, and the terminal's re-send
+        is deduplicated, so this is the only chance to publish them.
+        """
         records = tuple(records)
+        if pending is None:
+            terminal = self.registry.get(sn)
+            pending = terminal is None or terminal.state != TerminalState.ADOPTED
         received_at = datetime.now(UTC)
-        new = await self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at)
-        if new and self._access_subscribers:
-            # Canonical times compare as text: no datetime per record on the ingest path.
-            fresh_after = format_time(self.now_local() - self.fresh_window)
-            for position in new:
-                record = records[position]
-                text = record.time
-                backlog = source != "sendlog" or text < fresh_after or not is_canonical_time(text)
-                self.publish(AccessEvent(sn, record, received_at, backlog, source))
+        if pending:
+            stored = await self.store.ingest_logs(
+                sn, records, logindex=logindex, received_at=received_at, pending=True
+            )
+            return len(stored)
+        new: list[int] = await self._committed(
+            self.store.ingest_logs(sn, records, logindex=logindex, received_at=received_at),
+            lambda new: self._publish_access(sn, records, new, received_at, source),
+        )
         return len(new)
+
+    def _publish_access(
+        self,
+        sn: str,
+        records: tuple[LogRecord, ...],
+        new: list[int],
+        received_at: datetime,
+        source: str,
+    ) -> None:
+        if not new or not self.bus.access_subscribers:
+            return
+        # Canonical times compare as text: no datetime per record on the ingest path.
+        fresh_after = format_time(self.now_local() - self.fresh_window)
+        for position in new:
+            record = records[position]
+            text = record.time
+            backlog = source != "sendlog" or text < fresh_after or not is_canonical_time(text)
+            self.publish(AccessEvent(sn, record, received_at, backlog, source))
+
+    async def _committed(self, write: Any, then: Callable[[Any], None]) -> Any:
+        """Await a store write and call ``then(result)`` once it committed, even if the
+        caller is cancelled meanwhile (the write is a task the session owns)."""
+        task = asyncio.ensure_future(write)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        try:
+            result = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(lambda t: _after_commit(t, then))
+            raise
+        then(result)
+        return result
 
     # -- GatewayHandler -----------------------------------------------------------------------
 
@@ -376,41 +453,63 @@ class Session(SessionCommands):
         try:
             info = DeviceInfo.from_reg(frame)
         except FrameError as exc:
-            return fail("reg", str(exc))
+            log.warning("refused a reg from %s: %s", peer.remote, exc)
+            return fail(
+                "reg", REG_INVALID
+            )  # shown on the terminal's screen: words, not parser text
+        checked, problem = bounds.check_reg(info)
+        if checked is None:
+            log.warning("refused a reg from %s: %s", peer.remote, problem)
+            return fail("reg", problem)
+        info = checked
         if self.allow is not None and info.sn not in self.allow:
             log.warning("refused terminal %s from %s: not in the allow-list", info.sn, peer.remote)
             return fail("reg", "terminal not allowed")
+        if self.presence is not None:  # a shared store: another process may have decided
+            try:
+                await self.sync_states([info.sn])
+            except StoreError as exc:
+                log.warning("terminal %s: state not read from the store: %s", info.sn, exc)
+        now = datetime.now(UTC)
+        terminal = await self._admit(peer, info, now)
+        if isinstance(terminal, str):
+            return fail("reg", terminal)
         peer.sn = info.sn
         try:
-            await self.store.save_device(info, peer.remote, datetime.now(UTC))
+            await self.store.save_device(
+                info, peer.remote, now, state=str(terminal.state), identity=terminal.identity
+            )
         except StoreError as exc:
             log.error("cannot record terminal %s: %s", info.sn, exc)
-        self._terminals[info.sn] = Terminal(info.sn, True, info, datetime.now(UTC), peer.remote)
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
 
     def on_online(self, peer: Peer, frame: dict[str, Any]) -> None:
-        terminal = self._terminals[peer.sn or ""]
-        log.info("terminal %s online from %s", terminal.sn, peer.remote)
-        assert terminal.info is not None
-        self.publish(TerminalConnected(terminal.sn, terminal.info, peer.remote))
+        terminal = self.registry.get(peer.sn or "")
+        if terminal is None or terminal.info is None:
+            return
+        log.info("terminal %s (%s) online from %s", terminal.sn, terminal.state, peer.remote)
+        if terminal.state == TerminalState.ADOPTED:
+            self._announced.add(terminal.sn)
+            self.publish(TerminalConnected(terminal.sn, terminal.info, peer.remote))
+        else:
+            self.publish(TerminalPending(terminal.sn, terminal.info, peer.remote))
 
     def on_offline(self, peer: Peer) -> None:
         sn = peer.sn or ""
-        if sn in self._terminals:
-            self._terminals[sn] = replace(
-                self._terminals[sn], online=False, last_seen=datetime.now(UTC)
-            )
+        self.registry.update(sn, online=False, last_seen=datetime.now(UTC))
         log.info("terminal %s offline", sn)
-        self.publish(TerminalDisconnected(sn))
+        if sn in self._announced:
+            self._announced.discard(sn)
+            self.publish(TerminalDisconnected(sn))
 
     async def on_request(self, peer: Peer, frame: dict[str, Any]) -> dict[str, Any] | None:
         cmd = frame["cmd"]
         sn = peer.sn or ""
-        if sn in self._terminals:
-            self._terminals[sn] = replace(self._terminals[sn], last_seen=datetime.now(UTC))
+        self.registry.update(sn, last_seen=datetime.now(UTC))
         handler = self._request_handlers.get(cmd)
         if handler is not None:
-            return await handler(self, peer, frame)
+            reply: dict[str, Any] | None = await handler(self, peer, frame)
+            return reply
         log.info("terminal %s sent unknown command %r; acknowledged", sn, cmd)
         return ack(cmd)
 
@@ -419,18 +518,24 @@ class Session(SessionCommands):
         return reg_reply(self.now_local(), nosenduser=self.nosenduser)
 
     async def _on_sendlog(self, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
+        batch = split_sendlog(frame)
+        records, problem = bounds.check_records(peer.sn or "", batch.records)
+        unreadable = batch.unreadable
+        if problem is not None:  # kept aside whole: refusing it would bring it back for ever
+            unreadable = (*unreadable, Unreadable(f"sendlog: {problem}", raw_text(frame)))
         try:
-            batch = parse_sendlog(frame)
-        except FrameError as exc:
-            log.warning("terminal %s sent an invalid sendlog: %s", peer.sn, exc)
-            return fail("sendlog")
-        try:
-            await self.ingest(
-                peer.sn or "", batch.records, logindex=batch.logindex, source="sendlog"
-            )
+            if records:
+                await self.ingest(peer.sn or "", records, logindex=batch.logindex, source="sendlog")
+            if unreadable:
+                await self._quarantine(peer, "sendlog", unreadable)
         except StoreError:
             return fail("sendlog", "store unavailable")
-        decision = self._decide(peer, "sendlog", frame) if self.access_policy else None
+        if self.access_policy:
+            decision: AccessDecision | None = self._decide(peer, "sendlog", frame)
+        elif len(records) == 1 and self._server_mode(peer.sn or ""):
+            decision = await roster_decision(self, peer.sn or "", "sendlog", frame, records[0])
+        else:
+            decision = None
         return sendlog_reply(
             frame,
             self.now_local(),
@@ -442,14 +547,53 @@ class Session(SessionCommands):
         try:
             credential = UserCredential.from_wire(frame)
         except FrameError as exc:
-            log.warning("terminal %s sent an invalid senduser: %s", peer.sn, exc)
-            return fail("senduser")
+            # A photo-only sync after cleanlog comes without backupnum; refusing it would make
+            # the terminal re-send it for ever. Keep it for an operator and acknowledge.
+            return await self._quarantine_senduser(peer, frame, f"senduser: {exc}")
+        problem = bounds.check_credential(credential)
+        if problem is not None:  # the same: kept aside, acknowledged, applied to nobody
+            return await self._quarantine_senduser(peer, frame, f"senduser: {problem}")
+        terminal = self.registry.get(peer.sn or "")
+        if terminal is None or terminal.state != TerminalState.ADOPTED:
+            # answered (or it would send it again forever) but changes nobody
+            log.info("keypad enrolment from terminal %s ignored: not adopted", peer.sn)
+            return senduser_reply(frame, self.now_local())
         try:
-            await self.store.save_credential(peer.sn or "", credential)
+            await self._committed(
+                self.store.save_credential(peer.sn or "", credential),
+                lambda _: self.publish(UserPushed(peer.sn or "", credential)),
+            )
         except StoreError:
             return fail("senduser", "store unavailable")
-        self.publish(UserPushed(peer.sn or "", credential))
         return senduser_reply(frame, self.now_local())
+
+    def _server_mode(self, sn: str) -> bool:
+        mode = self.server_mode
+        return mode if isinstance(mode, bool) else sn in mode
+
+    async def _quarantine_senduser(
+        self, peer: Peer, frame: dict[str, Any], reason: str
+    ) -> dict[str, Any]:
+        try:
+            await self._quarantine(peer, "senduser", (Unreadable(reason, raw_text(frame)),))
+        except StoreError:
+            return fail("senduser", "store unavailable")
+        return senduser_reply(frame, self.now_local())
+
+    async def _quarantine(self, peer: Peer, cmd: str, items: Iterable[Unreadable]) -> None:
+        """Keep unreadable items durably, then log once per kind and window per connection."""
+        items = tuple(items)
+        new = await self.store.quarantine_frame(
+            peer.sn or "", cmd, [(i.reason, i.raw) for i in items], datetime.now(UTC)
+        )
+        now = asyncio.get_running_loop().time()
+        text = (
+            f"{len(items)} unreadable item(s) in {cmd} quarantined ({new} new; first:"
+            f" {items[0].reason}); the frame is acknowledged"
+        )
+        line = peer.machine.note(f"quarantine {cmd}", text, now)
+        if line:
+            log.warning("terminal %s: %s", peer.sn, line)
 
     def _decide(self, peer: Peer, cmd: str, frame: dict[str, Any]) -> AccessDecision:
         assert self.access_policy is not None
@@ -466,6 +610,16 @@ class Session(SessionCommands):
         "sendqrcode": on_sendqrcode,
         "sendpin": on_sendpin,
     }
+
+
+def _after_commit(task: asyncio.Task[Any], then: Callable[[Any], None]) -> None:
+    """Publish for a write whose caller was cancelled, once the write committed."""
+    if task.cancelled() or task.exception() is not None:
+        return
+    try:
+        then(task.result())
+    except Exception:
+        log.exception("publishing after a commit failed")
 
 
 def _device_info(row: dict[str, Any]) -> DeviceInfo | None:

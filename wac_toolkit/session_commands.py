@@ -1,6 +1,7 @@
 """The Session's side of the typed commands: send through the gateway, keep the store true.
 
-:class:`SessionCommands` gives :class:`~wac_toolkit.commands.TerminalCommands` its transport:
+:class:`SessionCommands` gives the generated command methods
+(:class:`~wac_toolkit._generated.terminal.TerminalCommands`) their transport:
 commands go to the live connection of ``sn``; a successful ``setuserinfo``/``deleteuser``
 updates the stored credentials (whoever sent it: a method, the control endpoint); pulled logs
 are ingested like pushed ones; and registrations are counted so ``reboot`` can wait for the
@@ -14,10 +15,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from .commands import TerminalCommands
+from ._generated.terminal import TerminalCommands
 from .errors import FrameError, StoreError
 from .events import Event, TerminalConnected
 from .protocol.models import LogRecord, UserCredential
+from .roster.drift import DRIFTING, record_drift
 
 __all__ = ["ConnectCounter", "SessionCommands"]
 
@@ -57,6 +59,7 @@ class SessionCommands(TerminalCommands):
     ``subscribe`` and ``now_local``."""
 
     command: Any
+    roster: Any
     ingest: Any
     store: Any
     subscribe: Any
@@ -84,6 +87,12 @@ class SessionCommands(TerminalCommands):
                     await self.store.delete_credential(sn, enrollid, 13)
         except (StoreError, FrameError) as exc:
             log.error("terminal %s accepted %s but the store did not: %s", sn, cmd, exc)
+            return
+        if cmd in DRIFTING:
+            try:
+                await record_drift(self.roster, sn, cmd, fields)
+            except StoreError as exc:
+                log.error("terminal %s: %s not recorded as drift: %s", sn, cmd, exc)
 
     async def _store_pulled(self, sn: str, records: tuple[LogRecord, ...], source: str) -> int:
         return int(await self.ingest(sn, records, logindex=None, source=source))

@@ -17,15 +17,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .commands import add_blocking
+from ._generated.session_sync import SessionSyncCommands
 from .errors import WacClientError
 from .events import Event
-from .session import Session, Terminal
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .quarantine import Quarantined
     from .roster.blocking import RosterSync
+    from .session import Session, Terminal
 
 __all__ = ["BackgroundLoop", "SessionSync"]
 
@@ -98,7 +99,7 @@ def _stop_all() -> None:  # pragma: no cover - interpreter shutdown
         background.stop(timeout=2)
 
 
-class SessionSync:
+class SessionSync(SessionSyncCommands):
     """A :class:`Session` running in the background, with blocking methods of the same names.
 
     ``SessionSync(db=..., port=...)`` takes the Session's arguments and starts at once. Event
@@ -108,6 +109,8 @@ class SessionSync:
     def __init__(self, db: str | Path = "wac.sqlite", *args: Any, **kwargs: Any) -> None:
         self.background = BackgroundLoop()
         self._timeout = float(kwargs.get("command_timeout", 20.0)) + 10.0
+
+        from .session import Session  # here: a WacClientSync needs this module, not the store
 
         async def create() -> Session:
             return await Session(db, *args, **kwargs).start()
@@ -142,8 +145,24 @@ class SessionSync:
         until: datetime | str | None = None,
         sn: str | Iterable[str] | None = None,
         enrollid: int | Iterable[int] | None = None,
+        include_pending: bool = False,
     ) -> pd.DataFrame:
-        return self.session.logs(since, until, sn, enrollid)
+        return self.session.logs(since, until, sn, enrollid, include_pending)
+
+    def adopt(self, *sns: str) -> list[Terminal]:
+        return self.run(self.session.adopt(*sns))
+
+    def block(self, *sns: str) -> list[Terminal]:
+        return self.run(self.session.block(*sns))
+
+    def forget(self, *sns: str) -> list[str]:
+        return self.run(self.session.forget(*sns))
+
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[Quarantined]:
+        return self.session.quarantined(sn, limit)
+
+    def quarantine_count(self) -> int:
+        return self.session.quarantine_count()
 
     def set_user_info(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return self.run(self.session.set_user_info(*args, **kwargs))
@@ -177,6 +196,3 @@ class SessionSync:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-add_blocking(SessionSync, "run", "session")  # open_door(sn, ...), get_user_list(sn) ... blocking

@@ -27,6 +27,9 @@ async def async_get_config_entry_diagnostics(
         {
             "entry": {"data": dict(entry.data), "options": dict(entry.options)},
             "listening": {"url": hub.session.url, "port": hub.session.port},
+            "quarantine": {
+                "count": await hass.async_add_executor_job(hub.session.quarantine_count)
+            },
             "terminals": [await _terminal(hass, hub, sn) for sn in sorted(hub.states)],
         },
         TO_REDACT,
@@ -54,4 +57,5 @@ async def _terminal(hass: HomeAssistant, hub: WacHub, sn: str) -> dict[str, Any]
         "last_access": state.last_access.isoformat() if state.last_access else None,
         "users": [{**asdict(c), "backupnum": int(c.backupnum)} for c in credentials],
         "roster_queue": {"count": pending.count, **pending.attributes()} if pending else None,
+        "quarantined": len(await hass.async_add_executor_job(hub.session.quarantined, sn)),
     }

@@ -1,5 +1,6 @@
 // Open a notebook in JupyterLab with the system's headless chromium, run all cells, and wait
-// until the wac dashboard has rendered and shows an access event from VT00000.
+// until the wac dashboard has rendered and shows an access event from VT00000, and the
+// presence widget lists the person who punched in; then tick them off in the roll call.
 // Usage: node drive.mjs <lab base url> <notebook path> <screenshot.png>
 import { createRequire } from "node:module";
 
@@ -42,11 +43,32 @@ try {
     ),
   );
   step("access event shown");
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll(".wac-presence .wac-person")].some((e) =>
+      e.textContent.includes("Ben"),
+    ),
+  );
+  step("presence lists the person who came in");
+  const inside = await page.evaluate(
+    () => document.querySelector(".wac-presence .wac-presence-counts").innerText,
+  );
+  // Roll call: tick Ben in the browser; the kernel's counts follow.
+  await page.locator(".wac-presence .wac-person input[type=checkbox]").first().check();
+  await page.waitForFunction(() =>
+    document
+      .querySelector(".wac-presence .wac-presence-counts")
+      ?.innerText.includes("1 accounted for"),
+  );
+  step("roll call ticked");
   const result = await page.evaluate(() => ({
     terminals: document.querySelector(".wac-dashboard .wac-terminals").innerText,
     counts: document.querySelector(".wac-dashboard .wac-counts").innerText,
     feed: document.querySelector(".wac-dashboard .wac-feed").innerText,
+    hours: document.querySelectorAll(".wac-dashboard .wac-hours rect.wac-hour").length,
+    people: document.querySelector(".wac-presence .wac-people").innerText,
+    presence: document.querySelector(".wac-presence .wac-presence-counts").innerText,
   }));
+  result.inside = inside;
   await page.screenshot({ path: shot });
   console.log(JSON.stringify(result));
 } finally {

@@ -1,4 +1,5 @@
-"""A real browser: JupyterLab in headless Chromium renders the dashboard and a live event.
+"""A real browser: JupyterLab in headless Chromium renders the dashboard, a live event, and
+the presence widget (who is inside), whose roll-call checkbox is ticked in the page.
 
 Needs ``/usr/bin/chromium``, ``node`` with ``playwright-core`` installed here (``npm install``
 in this directory) and JupyterLab in the venv; ``make test-browser`` installs all three.
@@ -85,7 +86,7 @@ def lab(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_dashboard_renders_and_shows_a_live_event(lab: str, tmp_path: Path) -> None:
+def test_dashboard_and_presence_render_and_follow_a_live_punch(lab: str, tmp_path: Path) -> None:
     shot = Path(os.environ.get("WAC_BROWSER_SHOT", tmp_path / "dashboard.png"))
     done = subprocess.run(
         ["node", str(HERE / "drive.mjs"), lab, "live.ipynb", str(shot)],
@@ -97,6 +98,10 @@ def test_dashboard_renders_and_shows_a_live_event(lab: str, tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert "VT00000" in seen["terminals"]
-    assert "1 of 1 terminals online" in seen["counts"] and "1 access events" in seen["counts"]
+    assert "1 of 1 terminal online" in seen["counts"] and "1 access event" in seen["counts"]
     assert "VT00000" in seen["feed"] and "2 Ben" in seen["feed"]
+    assert seen["hours"] == 24  # punches per hour, last 24 h
+    assert "2 Ben · in at VT00000" in seen["people"]
+    assert seen["inside"] == "1 inside · 0 accounted for · 1 missing"
+    assert seen["presence"] == "1 inside · 1 accounted for · 0 missing"  # ticked in the browser
     assert shot.stat().st_size > 10_000

@@ -84,6 +84,7 @@ async def terminal(hass: HomeAssistant, hub: WacHub) -> AsyncIterator[TerminalFa
     started: list[VirtualTerminal] = []
 
     async def make(sn: str = "VT00001", **options: Any) -> VirtualTerminal:
+        await hub.session.adopt(sn)  # new serials are pending until adopted
         vt = VirtualTerminal(hub.session.url, sn, **options)
         started.append(vt)
         vt.start()

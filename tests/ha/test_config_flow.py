@@ -89,6 +89,7 @@ async def test_reconfigure_moves_the_listener(hass: HomeAssistant, entry, hub):
     assert entry.unique_id == f"127.0.0.1:{new_port}"
     hub = entry.runtime_data
     assert hub.session.port == new_port
+    await hub.session.adopt("VT00002")
     async with VirtualTerminal(hub.session.url, "VT00002"):
         await until(hass, lambda: "VT00002" in hub.states and hub.states["VT00002"].online)
 

@@ -56,3 +56,6 @@ async def test_secrets_are_redacted(
         assert sorted(u["backupnum"] for u in users) == [0, 10, 11]
         assert {u["record"] for u in users} == {"**REDACTED**"}
         assert terminal_info["roster_queue"]["count"] == 0
+        assert terminal_info["quarantined"] == 0
+    entry_diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert entry_diagnostics["quarantine"] == {"count": 0}

@@ -102,6 +102,7 @@ async def test_allow_list_refuses_other_terminals(hass: HomeAssistant):
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     hub = entry.runtime_data
+    await hub.session.adopt("GOOD1")
     async with VirtualTerminal(hub.session.url, "GOOD1"):
         await until(hass, lambda: "GOOD1" in hub.states)
     bad = VirtualTerminal(hub.session.url, "BAD1")

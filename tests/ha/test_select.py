@@ -43,6 +43,7 @@ async def test_mode_survives_a_restart(hass: HomeAssistant, entry):
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     hub = entry.runtime_data
+    await hub.session.adopt("VT00001")
     async with VirtualTerminal(hub.session.url, "VT00001"):
         await until(hass, lambda: "VT00001" in hub.states and hub.states["VT00001"].online)
         assert hass.states.get(DOOR).state == "held_open"

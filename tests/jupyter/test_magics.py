@@ -96,9 +96,11 @@ def test_start_uses_config_and_is_idempotent(ip, tmp_path, capsys):
     assert gw.options.command_timeout == 1.0 and str(gw.session.tz) == "Europe/Berlin"
     assert cell(ip, "%wac start") is gw
     assert "already running" in capsys.readouterr().out
-    other = cell(ip, f"%wac start --db {tmp_path / 'other.sqlite'}")
+    other = cell(ip, f"%wac start --db {tmp_path / 'other.sqlite'} --restart")
     assert other is not gw and not gw.alive and other.alive
     assert "1 of" not in repr(other) and "0 of 0 terminals online" in repr(other)
+    page = other._repr_html_()
+    assert other.url in page and "other.sqlite" in page and "Europe/Berlin" in page
 
 
 def test_start_errors_are_one_line(ip):
@@ -116,14 +118,16 @@ def test_start_errors_are_one_line(ip):
     assert magics(ip).runtime is None
 
 
-def test_stop_stops_fleet_and_gateway(ip, fleet, capsys):
+def test_stop_stops_fleet_and_gateway(ip, fleet):
     runtime = magics(ip).runtime
+    url = runtime.url
     terminals = list(fleet.terminals.values())
-    cell(ip, "%wac stop")
-    assert "gateway stopped" in capsys.readouterr().out
+    result = cell(ip, "%wac stop")
+    assert repr(result).startswith(f"gateway stopped ({url}): 2 terminals disconnected")
+    assert "2 simulated terminals stopped" in repr(result) and result.ok
     assert not runtime.alive and all(t.peer is None for t in terminals)
-    cell(ip, "%wac stop")
-    assert "no gateway was running" in capsys.readouterr().out
+    again = cell(ip, "%wac stop")
+    assert repr(again) == "no gateway was running" and not again.ok
 
 
 def test_unload_stops_the_gateway(ip):
@@ -151,7 +155,10 @@ def test_status_and_devices(ip, fleet):
     devices = cell(ip, "%wac devices")
     assert list(devices["sn"]) == ["VT00000", "VT00001"]
     assert devices["sn"].dtype == "category" and devices["online"].all()
-    assert str(devices["last_seen"].dtype) == "datetime64[us, UTC]"
+    assert list(devices["sn"].cat.categories) == ["VT00000", "VT00001"]
+    assert str(devices["last_seen"].dtype) == "datetime64[us, Europe/Berlin]"  # as logs
+    seen = devices["last_seen"].dropna()
+    assert len(seen) and (seen == seen.dt.floor("s")).all()  # to the second
     ip.run_cell("%wac simulate --stop")
     wait_for(lambda: not any(t.online for t in magics(ip).runtime.session.terminals()))
     assert len(cell(ip, "%wac devices --online")) == 0
@@ -225,6 +232,7 @@ def test_setuser_errors(ip, fleet, tmp_path):
     fleet.terminals["VT00001"].refuse.add("setuserinfo")
     assert usage_error(ip, "%wac setuser VT00001 7 Ann --pin 1234") == (
         "terminal VT00001 refused 'setuserinfo': 1"
+        " (the terminal did not accept the credential (full, or a bad record))"
     )
     fleet.terminals["VT00001"].refuse.clear()
     fleet.terminals["VT00001"].ignore.add("setuserinfo")
@@ -245,13 +253,15 @@ def test_offline_terminal_is_one_line(ip, fleet):
 
 def test_deleteuser(ip, fleet):
     terminal = fleet.terminals["VT00000"]
-    assert repr(cell(ip, "%wac deleteuser VT00000 2 --backupnum 10")) == (
-        "VT00000: user 2 deleted (slot password)"
+    assert repr(cell(ip, "%wac deleteuser VT00000 2 --backupnum 11")) == (
+        "VT00000: user 2 deleted (slot card)"
     )
-    assert 10 not in terminal.users[2].credentials
+    assert 11 not in terminal.users[2].credentials
     assert repr(cell(ip, "%wac deleteuser VT00000 3")) == "VT00000: user 3 deleted (whole user)"
     assert 3 not in terminal.users
-    assert "refused 'deleteuser'" in usage_error(ip, "%wac deleteuser VT00000 3 --all")
+    assert usage_error(ip, "%wac deleteuser VT00000 3 --all") == (
+        "terminal VT00000 refused 'deleteuser': 1 (user not found (or that slot is empty))"
+    )
     assert "not allowed with argument" in usage_error(
         ip, "%wac deleteuser VT00000 1 --all --backupnum 10"
     )
@@ -293,7 +303,7 @@ def test_opendoor(ip, fleet):
     assert repr(cell(ip, "%wac opendoor VT00000 --door 2")) == "VT00000: door 2 opened"
     sent = [f for f in fleet.terminals["VT00000"].received if f["cmd"] == "opendoor"]
     assert len(sent) == 2 and sent[1].get("doornum") == 2
-    assert "--door is 1..4" in usage_error(ip, "%wac opendoor VT00000 --door 9")
+    assert "--door must be 1 to 4, not 9" in usage_error(ip, "%wac opendoor VT00000 --door 9")
     fleet.terminals["VT00000"].refuse.add("opendoor")
     assert "refused 'opendoor'" in usage_error(ip, "%wac opendoor VT00000")
 
@@ -321,9 +331,13 @@ def test_pull_logs_into_the_store(ip, fleet):
     from datetime import datetime
 
     terminal = fleet.terminals["VT00000"]
-    for minute in range(5):  # records the gateway never got pushed
-        terminal.punch(2, datetime(2025, 7, 1, 8, minute))
-    terminal.acked = len(terminal.logs)
+
+    async def unpushed() -> None:  # on the terminal's loop: asyncio objects are not thread-safe
+        for minute in range(5):  # records the gateway never got pushed
+            terminal.punch(2, datetime(2025, 7, 1, 8, minute))
+        terminal.acked = len(terminal.logs)
+
+    magics(ip).runtime.run(unpushed())
     out = cell(ip, "%wac pull-logs VT00000 --all")
     assert repr(out) == "VT00000: pulled all logs, 5 new records stored"
     assert len(cell(ip, "%wac logs --sn VT00000 --until 2025-07-02")) == 5
@@ -418,7 +432,7 @@ def test_paged_commands_time_out_in_one_line(ip, fleet):
 def test_bare_start_keeps_the_running_gateway_and_a_flag_restarts_it(ip, tmp_path):
     first = cell(ip, f"%wac start --db {tmp_path / 'a.sqlite'}")
     assert cell(ip, "%wac start") is first
-    second = cell(ip, "%wac start --timeout 3")
+    second = cell(ip, "%wac start --timeout 3 --restart")
     assert second is not first and not first.alive
     assert second.options.db == str(tmp_path / "a.sqlite") and second.options.command_timeout == 3
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+import contextlib
+from datetime import datetime, timedelta
 
 import pytest
 
 from wac_toolkit import Session, SessionSync, VirtualTerminal
-from wac_toolkit.jupyter.widgets import Dashboard, UserForm
+from wac_toolkit.jupyter.widgets import Dashboard, Presence, UserForm
 
 from ..conftest import until
 
 
 async def settle(form: UserForm) -> None:
     assert form.pending is not None
-    await asyncio.wait([asyncio.wrap_future(form.pending)])  # its error shows in the status
+    with contextlib.suppress(Exception):  # its error shows in the status
+        await asyncio.wrap_future(form.pending)
     await until(lambda: not form.set_button.disabled)
 
 
@@ -23,16 +25,16 @@ async def test_dashboard_shows_terminals_events_and_counts(session, terminal):
     vt = await terminal("SN1")
     dash = Dashboard(session, feed_size=3)
     assert "SN1" in dash.terminals.value and "wac-online" in dash.terminals.value
-    assert "1 of 1 terminals online · 0 access events" in dash.counts.value
+    assert "1 of 1 terminal online · 0 access events" in dash.counts.value
     assert "no access events yet" in dash.feed.value
     vt.punch(7, datetime(2025, 8, 1, 8, 0, 5), mode=1, name="Ann")
     await until(lambda: "0 access events" not in dash.counts.value)
-    assert "1 access events" in dash.counts.value
+    assert "1 access event</span>" in dash.counts.value
     assert "2025-08-01 08:00:05" in dash.feed.value and "7 Ann" in dash.feed.value
     assert "card in" in dash.feed.value
     await vt.stop()
     await until(lambda: "wac-offline" in dash.terminals.value)
-    assert "0 of 1 terminals online" in dash.counts.value
+    assert "0 of 1 terminal online" in dash.counts.value
     dash.close()
 
 
@@ -126,7 +128,7 @@ def test_dashboard_updates_from_the_gateway_thread(tmp_path):
     """As in a notebook: the Session runs on a background thread; traits still update."""
     import time
 
-    with SessionSync(tmp_path / "wac.sqlite", "127.0.0.1", 0, tz="UTC") as gateway:
+    with SessionSync(tmp_path / "wac.sqlite", "127.0.0.1", 0, tz="UTC", adopt_new=True) as gateway:
         dash = Dashboard(gateway)
         form = UserForm(gateway)
         vt = VirtualTerminal(gateway.url, "TH1")
@@ -139,7 +141,7 @@ def test_dashboard_updates_from_the_gateway_thread(tmp_path):
 
         gateway.run(go())
         deadline = time.monotonic() + 10
-        while "1 access events" not in dash.counts.value or form.terminal.options != ("TH1",):
+        while "1 access event</span>" not in dash.counts.value or form.terminal.options != ("TH1",):
             assert time.monotonic() < deadline
             time.sleep(0.02)
         form.pin.value = "4321"
@@ -151,3 +153,92 @@ def test_dashboard_updates_from_the_gateway_thread(tmp_path):
         gateway.run(vt.stop())
         dash.close()
         form.close()
+
+
+def test_form_status_is_final_when_its_future_resolves(tmp_path):
+    """Issue 13: "sending…" was still shown after the future resolved in 14 of 30 tries."""
+    with SessionSync(tmp_path / "wac.sqlite", "127.0.0.1", 0, tz="UTC", adopt_new=True) as gateway:
+        vt = VirtualTerminal(gateway.url, "F1")
+
+        async def up() -> None:
+            vt.start()
+            await vt.wait_registered()
+
+        gateway.run(up())
+        form = UserForm(gateway)
+        import time
+
+        deadline = time.monotonic() + 10
+        while form.terminal.options != ("F1",):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for attempt in range(30):
+            form.enrollid.value = 100 + attempt
+            form.pin.value = str(1000 + attempt)
+            form.set_button.click()
+            form.pending.result(10)
+            assert form.message == f"✓ F1 set user {100 + attempt} (): PIN", form.status.value
+            assert not form.set_button.disabled
+        vt.refuse.add("deleteuser")
+        form.delete_button.click()
+        with pytest.raises(Exception, match="refused"):
+            form.pending.result(10)
+        assert form.message.startswith("✗ terminal F1 refused 'deleteuser': 1 (user not found")
+        assert "<" not in form.message and "&#x27;" not in form.message
+        gateway.run(vt.stop())
+        form.close()
+
+
+async def test_dashboard_names_from_the_roster_hours_and_history(session, terminal):
+    await session.roster.add_person(7, "Zoe Roster", pin="1234", assign=["SN1"])
+    vt = await terminal("SN1")
+    dash = Dashboard(session, rate=20)
+    assert "punches per hour, last 24 h (0)" in dash.hours.value
+    now = session.now_local()
+    vt.punch(7, now)  # the terminal sends no name
+    vt.punch(0, now, event=1)  # a door event is not a person's punch
+    await until(lambda: dash.total == 2)
+    await until(lambda: "7 Zoe Roster" in dash.feed.value)
+    assert "(1)" in dash.hours.value
+    assert f'data-hour="{now:%H}" data-count="1"' in dash.hours.value
+    assert dash.hours.value.count('class="wac-hour"') == 24
+    assert "no drops" in dash.terminals.value
+    await vt.stop()
+    await until(lambda: "1 drop" in dash.terminals.value)
+    assert "wac-offline" in dash.terminals.value
+    assert dash.summary == "0 of 1 terminal online · 2 access events"
+    dash.close()
+
+
+async def test_dashboard_counts_the_last_day_from_the_store(session, terminal):
+    vt = await terminal("SN1")
+    now = session.now_local()
+    for k in range(3):
+        vt.punch(1 + k, now - timedelta(hours=2, minutes=k))
+    vt.punch(4, now - timedelta(hours=30))  # older than the chart
+    await vt.wait_flushed()
+    dash = Dashboard(session)
+    assert "punches per hour, last 24 h (3)" in dash.hours.value
+    dash.close()
+
+
+async def test_presence_follows_ins_and_outs_and_keeps_the_roll_call(session, terminal):
+    vt = await terminal("SN1")
+    now = session.now_local()
+    vt.punch(1, now - timedelta(hours=1), name="Ada")  # in before the widget existed
+    vt.punch(2, now - timedelta(hours=20), name="Old")  # outside the 16 h window
+    await vt.wait_flushed()
+    presence = Presence(session, rate=20)
+    assert list(presence.inside) == [1] and presence.summary.startswith("1 inside")
+    vt.punch(3, session.now_local(), name="Ben")
+    await until(lambda: 3 in presence.inside)
+    await until(lambda: len(presence.people.children) == 2)
+    assert "3 Ben · in at SN1" in presence.people.children[1].description
+    presence.people.children[0].value = True  # Ada is at the assembly point
+    assert presence.summary == "2 inside · 1 accounted for · 1 missing"
+    call = presence.roll_call()
+    assert call[["enrollid", "accounted"]].values.tolist() == [[1, True], [3, False]]
+    vt.punch(1, session.now_local(), inout=1)
+    await until(lambda: 1 not in presence.inside)
+    await until(lambda: presence.summary == "1 inside · 0 accounted for · 1 missing")
+    presence.close()

@@ -19,7 +19,7 @@ from wac_toolkit.protocol import frames
 
 
 async def test_an_unknown_terminal_is_refused_with_a_reason_and_nothing_is_stored(db_path):
-    async with Session(db_path, "127.0.0.1", 0, allow={"GOOD1"}) as session:
+    async with Session(db_path, "127.0.0.1", 0, allow={"GOOD1"}, adopt_new=True) as session:
         stranger = VirtualTerminal(session.url, "EVIL1")
         with pytest.raises(DeviceError) as caught:
             await stranger.connect()
@@ -43,7 +43,7 @@ async def test_an_unknown_terminal_is_refused_with_a_reason_and_nothing_is_store
 
 
 async def test_the_path_secret_keeps_out_terminals_without_it(db_path):
-    async with Session(db_path, "127.0.0.1", 0, path_secret="s3cret") as session:
+    async with Session(db_path, "127.0.0.1", 0, path_secret="s3cret", adopt_new=True) as session:
         assert session.url.endswith("/s3cret")
         wrong = session.url.replace("/s3cret", "/pub/chat")
         with pytest.raises(InvalidStatus) as caught:

@@ -37,7 +37,9 @@ async def test_command_to_a_silent_terminal_times_out_and_the_next_one_works(ses
 
 
 async def test_a_full_per_terminal_queue_refuses_instead_of_growing(db_path):
-    async with Session(db_path, "127.0.0.1", 0, command_timeout=5, max_queue=2) as session:
+    async with Session(
+        db_path, "127.0.0.1", 0, command_timeout=5, max_queue=2, adopt_new=True
+    ) as session:
         async with VirtualTerminal(session.url, "SLOW", ignore={"getuserlist"}) as vt:
             await until(lambda: session.terminal("SLOW") is not None)
             # One in flight plus two waiting are accepted; the fourth is refused at once.
@@ -64,3 +66,28 @@ async def test_a_terminal_that_drops_mid_command_fails_the_command_quickly(sessi
     with pytest.raises(Exception) as caught:
         await asyncio.wait_for(call, 5)
     assert not isinstance(caught.value, TimeoutError), "waited for the timeout, not the drop"
+
+
+async def test_a_late_refusal_is_never_taken_as_the_answer_to_the_next_command(db_path):
+    """Replies carry no id: the late refusal for user 1 must not fail (or pass) user 2."""
+    async with Session(db_path, "127.0.0.1", 0, command_grace=10, adopt_new=True) as session:
+        async with VirtualTerminal(session.url, "LATE") as vt:
+            await until(lambda: session.terminal("LATE") is not None)
+            await _late_refusal(session, vt)
+
+
+async def _late_refusal(session: Session, vt: VirtualTerminal) -> None:
+    plain = VirtualTerminal.handlers["setuserinfo"]
+
+    async def slow_for_user_1(vt: VirtualTerminal, frame: dict) -> dict:
+        if frame["enrollid"] == 1:
+            await asyncio.sleep(0.5)  # answers after the caller gave up
+            return vt.refusal("setuserinfo")  # no echo: only the name tells what it answers
+        return await plain(vt, frame)
+
+    vt.handlers = {**VirtualTerminal.handlers, "setuserinfo": slow_for_user_1}
+    with pytest.raises(CommandTimeout):
+        await session.command("LATE", "setuserinfo", dict(CARD, enrollid=1), timeout=0.2)
+    reply = await session.command("LATE", "setuserinfo", dict(CARD, enrollid=2), timeout=2)
+    assert reply["result"] is True and reply["enrollid"] == 2
+    assert 2 in vt.users and 1 not in vt.users

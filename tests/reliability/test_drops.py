@@ -31,7 +31,7 @@ def expected(terminals: int, per: int) -> Counter[tuple[str, int, str]]:
 @pytest.mark.parametrize("seed", range(scaled(3, 10)))
 async def test_random_drops_lose_and_duplicate_nothing(db_path, seed):
     terminals, per = scaled(20, 200), scaled(300, 2000)
-    async with Session(db_path, "127.0.0.1", 0, synchronous="NORMAL") as session:
+    async with Session(db_path, "127.0.0.1", 0, synchronous="NORMAL", adopt_new=True) as session:
         result = await run_fleet(
             session.url, terminals, per, batch_size=50, drop_rate=0.2, seed=seed, timeout=120
         )

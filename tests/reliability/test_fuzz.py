@@ -73,7 +73,9 @@ class Harness:
 
     def __init__(self, db: Path, **options: Any) -> None:
         self.loop = BackgroundLoop("fuzz")
-        self.session = Session(db, "127.0.0.1", 0, max_size=MAX_SIZE, command_timeout=2, **options)
+        self.session = Session(
+            db, "127.0.0.1", 0, max_size=MAX_SIZE, command_timeout=2, adopt_new=True, **options
+        )
         self.loop.run(self.session.start(), 30)
         self.bystander = VirtualTerminal(self.session.url, "BYSTANDER")
 
@@ -187,7 +189,9 @@ async def test_compression_is_refused_by_default_so_bombs_cannot_be_sent(session
 
 async def test_a_compression_bomb_is_closed_with_1009(db_path):
     """With compression switched on, a 10 MB message that deflates to ~10 KB is still capped."""
-    async with Session(db_path, "127.0.0.1", 0, compression="deflate", max_size=MAX_SIZE) as s:
+    async with Session(
+        db_path, "127.0.0.1", 0, compression="deflate", max_size=MAX_SIZE, adopt_new=True
+    ) as s:
         bomb = '{"cmd":"sendlog","record":"' + "0" * 10_000_000 + '"}'
         result = await exchange(s.url, bomb, compression="deflate")
         assert result["close"] == 1009

@@ -70,7 +70,7 @@ SENDLOG = frames.encode({"cmd": "sendlog", "sn": "RAW", "count": 1, "logindex": 
 @root_only
 async def test_disk_full_refuses_sendlog_and_ingest_recovers_when_space_returns(small_disk, caplog):
     caplog.set_level(logging.WARNING)
-    async with Session(small_disk / "wac.sqlite", "127.0.0.1", 0) as session:
+    async with Session(small_disk / "wac.sqlite", "127.0.0.1", 0, adopt_new=True) as session:
         async with VirtualTerminal(session.url, "DISK", batch_size=10) as vt:
             for k in range(20):
                 vt.punch(1 + k % 5, START + timedelta(minutes=k))
@@ -119,7 +119,7 @@ def can_drop_dac() -> bool:
 @pytest.mark.skipif(not can_drop_dac(), reason="needs setpriv and CAP_SETPCAP")
 async def test_read_only_database_refuses_sendlog_and_recovers(tmp_path):
     db_path = tmp_path / "wac.sqlite"
-    async with Session(db_path, "127.0.0.1", 0):
+    async with Session(db_path, "127.0.0.1", 0, adopt_new=True):
         pass  # create the store
     db_path.chmod(0o444)
     # root ignores file modes; without CAP_DAC_OVERRIDE it is held to them like anyone else

@@ -35,6 +35,42 @@ INSERT INTO logs (sn, enrollid, name, time, mode, inout, event, received_at)
 INSERT INTO credentials VALUES ('OLD1', 7, 11, 'Ann', 0, '0012', 0, 1);
 """
 
+MAIN_BEFORE_STEPS = """
+CREATE TABLE devices (sn TEXT PRIMARY KEY, modelname TEXT, firmware TEXT, devinfo TEXT,
+    remote TEXT, first_seen INTEGER, last_seen INTEGER,
+    state TEXT NOT NULL DEFAULT 'pending', identity TEXT);
+CREATE TABLE logs (id INTEGER PRIMARY KEY, sn TEXT NOT NULL, enrollid INTEGER, name TEXT,
+    time TEXT NOT NULL, time_raw TEXT, mode INTEGER, inout INTEGER, event INTEGER, temp REAL,
+    verifymode INTEGER, logindex INTEGER, received_at INTEGER NOT NULL,
+    has_image INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX logs_natural_key ON logs (
+    sn, ifnull(enrollid, -1), time, ifnull(mode, -1), ifnull(inout, -1), ifnull(event, -1));
+CREATE INDEX logs_time ON logs (time);
+CREATE TABLE log_images (log_id INTEGER PRIMARY KEY REFERENCES logs (id) ON DELETE CASCADE,
+    image BLOB NOT NULL);
+CREATE TABLE credentials (sn TEXT NOT NULL, enrollid INTEGER NOT NULL,
+    backupnum INTEGER NOT NULL, name TEXT, admin INTEGER NOT NULL DEFAULT 0, record TEXT,
+    record_is_number INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (sn, enrollid, backupnum));
+CREATE TABLE quarantine (id INTEGER PRIMARY KEY, sn TEXT NOT NULL, cmd TEXT NOT NULL,
+    reason TEXT NOT NULL, raw TEXT NOT NULL, received_at INTEGER NOT NULL);
+CREATE UNIQUE INDEX quarantine_once ON quarantine (sn, cmd, raw);
+CREATE TABLE roster_conflicts (id INTEGER PRIMARY KEY, sn TEXT NOT NULL,
+    enrollid INTEGER NOT NULL, backupnum INTEGER NOT NULL, record TEXT NOT NULL, name TEXT,
+    first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, count INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (sn, enrollid, backupnum, record));
+INSERT INTO devices VALUES ('ADOPT', 'M1', '1.0', '{}', NULL, 1, 2, 'adopted',
+    '{"cpusn": "C1"}');
+INSERT INTO devices VALUES ('PEND', 'M1', '1.0', '{}', NULL, 1, 3, 'pending', NULL);
+INSERT INTO devices VALUES ('BLOCK', 'M1', '1.0', '{}', NULL, 1, 4, 'blocked', NULL);
+INSERT INTO logs (sn, enrollid, time, received_at, pending)
+    VALUES ('ADOPT', 7, '2025-07-01 08:00:00', 1, 0), ('PEND', 8, '2025-07-01 08:00:00', 1, 1);
+INSERT INTO quarantine (sn, cmd, reason, raw, received_at)
+    VALUES ('PEND', 'sendlog', 'no time', '{}', 1);
+"""
+"""A store made by main's code between the trust and fault work and numbered steps: the
+trust columns, quarantine and conflicts were made by unnumbered ``IF NOT EXISTS``/ALTERs."""
+
 AT = datetime(2025, 8, 1, 6, 0, tzinfo=UTC)
 KEY = {"mode": 0, "inout": 0, "event": 0}
 
@@ -51,6 +87,7 @@ async def test_a_release_0_1_0_sqlite_file_is_upgraded_in_place(tmp_path):
     with open_store(path) as store:
         assert store.schema_version() == latest()
         assert [d["sn"] for d in store.devices()] == ["OLD1"]
+        assert store.device_states() == {"OLD1": ("adopted", None)}  # it was serving
         assert store.credentials("OLD1")[0].record == "0012"
         old = LogRecord.from_wire({"enrollid": 7, "time": "2025-07-01 08:00:00", **KEY})
         new = LogRecord.from_wire({"enrollid": 7, "time": "2025-07-02 08:00:00", **KEY})
@@ -84,6 +121,44 @@ async def test_a_postgresql_database_at_step_1_is_upgraded(pg_cluster, pg_dsn):
         assert await store.ingest_logs("OLD1", [old], logindex=1, received_at=AT) == []
     indexes = pg_cluster.psql("SELECT indexname FROM pg_indexes WHERE tablename = 'logs'", dbname)
     assert "logs_sn_time" in indexes.split()
+
+
+async def test_a_store_made_before_numbered_steps_keeps_terminal_states(tmp_path):
+    path = tmp_path / "main.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(MAIN_BEFORE_STEPS)
+    with open_store(path) as store:
+        assert store.schema_version() == latest()
+        assert store.device_states() == {
+            "ADOPT": ("adopted", {"cpusn": "C1"}), "PEND": ("pending", None),
+            "BLOCK": ("blocked", None),
+        }  # fmt: skip
+        assert [r[1] for r in store.fetch_logs(LogQuery())] == ["ADOPT"]
+        assert len(store.fetch_logs(LogQuery(include_pending=True))) == 2
+        assert store.quarantine_count() == 1
+        assert await store.quarantine_frame("PEND", "sendlog", [("no time", "{}")]) == 0
+
+
+async def test_a_postgresql_database_at_step_5_marks_its_terminals_adopted(pg_cluster, pg_dsn):
+    """A database made before trust (the first PostgreSQL store): every terminal in it was
+    serving, so it stays served (adopted), as on SQLite."""
+    dbname = pg_dsn.rsplit("/", 1)[1]
+    before = "".join(s.postgres + ";" for s in STEPS[:5])
+    pg_cluster.psql(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at BIGINT NOT NULL);"
+        + before
+        + "INSERT INTO schema_version SELECT g, 'old', 0 FROM generate_series(1, 5) g;"
+        " INSERT INTO devices (sn, modelname) VALUES ('OLD1', 'M1');"
+        " INSERT INTO logs (sn, enrollid, time, mode, inout, event, received_at)"
+        " VALUES ('OLD1', 7, '2025-07-01 08:00:00', 0, 0, 0, 1);",
+        dbname,
+    )
+    with open_store(pg_dsn) as store:
+        assert store.schema_version() == latest()
+        assert store.device_states() == {"OLD1": ("adopted", None)}
+        assert len(store.fetch_logs(LogQuery())) == 1  # not pending
+        assert store.quarantine_count() == 0
 
 
 def test_gateways_starting_together_apply_each_step_once(backend):

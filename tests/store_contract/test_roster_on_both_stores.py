@@ -17,10 +17,11 @@ async def settled(session: Session) -> None:
 
 
 async def test_people_reach_terminals_and_the_queue_survives_a_restart(backend):
-    async with Session(backend, "127.0.0.1", 0, command_timeout=5) as session:
+    async with Session(backend, "127.0.0.1", 0, adopt_new=True, command_timeout=5) as session:
         roster = session.roster
         async with VirtualTerminal(session.url, "FRONT") as front:
             await until(lambda: (t := session.terminal("FRONT")) is not None and t.online)
+            await session.adopt("BACK")  # ahead of its first connection: its steps wait
             await roster.set_group("doors", ["FRONT", "BACK"])
             await roster.add_person(1, "Alice", pin="0012", card="0004567890")
             await roster.add_person(2, "Bob", card="12345", assign="group:doors")
@@ -34,7 +35,7 @@ async def test_people_reach_terminals_and_the_queue_survives_a_restart(backend):
             assert sorted(front.users) == [2] and not front.users[2].enabled
         pending = roster.pending()
         assert set(pending["sn"]) == {"BACK"}  # BACK never connected: its steps wait
-    async with Session(backend, "127.0.0.1", 0, command_timeout=5) as again:
+    async with Session(backend, "127.0.0.1", 0, adopt_new=True, command_timeout=5) as again:
         assert sorted(again.roster.people()["enrollid"]) == [2, 3]
         async with VirtualTerminal(again.url, "BACK") as back:
             await until(lambda: (t := again.terminal("BACK")) is not None and t.online)

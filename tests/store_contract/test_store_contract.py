@@ -201,3 +201,108 @@ async def test_session_logs_are_the_same_typed_frame_from_either_store(backend, 
         assert session.logs(sn="nobody").empty
     finally:
         session.store.close()
+
+
+# -- terminal trust: states shared through the store ---------------------------------------
+
+
+def reg(sn, **devinfo):
+    return DeviceInfo.from_reg({"sn": sn, "cpusn": f"CPU-{sn}", "devinfo": devinfo})
+
+
+async def test_a_new_terminal_is_pending_and_its_logs_kept_apart(store):
+    await store.save_device(reg("P1"), "10.0.0.1:1", AT, state="pending")
+    assert await store.ingest_logs("P1", [rec(1)], logindex=1, received_at=AT, pending=True)
+    await store.ingest_logs("A1", [rec(2)], logindex=1, received_at=AT)
+    assert [r[1] for r in store.fetch_logs(LogQuery())] == ["A1"]
+    assert sorted(r[1] for r in store.fetch_logs(LogQuery(include_pending=True))) == ["A1", "P1"]
+    [device] = store.devices()
+    assert (device["sn"], device["state"], device["identity"]) == ("P1", "pending", None)
+    assert store.device_states() == {"P1": ("pending", None)}
+
+
+async def test_adopting_pins_identity_and_promotes_pending_logs(store):
+    await store.save_device(reg("P1", modelname="AI806"), None, AT, state="pending")
+    await store.ingest_logs("P1", [rec(1), rec(2)], logindex=1, received_at=AT, pending=True)
+    pin = {"cpusn": "CPU-P1", "modelname": "AI806"}
+    await store.set_device_state("P1", "adopted", pin)
+    assert len(store.fetch_logs(LogQuery())) == 2
+    assert store.device_states(["P1", "NEVER"]) == {"P1": ("adopted", pin)}
+    [device] = store.devices()
+    assert device["state"] == "adopted" and device["identity"] == pin
+    assert device["first_seen"] == device["last_seen"]  # the state write kept them
+
+
+async def test_a_serial_can_be_adopted_or_blocked_before_it_connects(store):
+    await store.set_device_state("LATER", "adopted")
+    await store.set_device_state("BAD", "blocked")
+    assert store.device_states() == {"LATER": ("adopted", None), "BAD": ("blocked", None)}
+    await store.save_device(reg("LATER"), "10.0.0.2:1", AT)  # its first reg keeps the state
+    [later] = [d for d in store.devices() if d["sn"] == "LATER"]
+    assert later["state"] == "adopted" and later["first_seen"] is not None
+
+
+async def test_forget_drops_the_terminal_its_holdings_and_pending_logs(store):
+    await store.save_device(reg("P1"), None, AT, state="adopted")
+    await store.ingest_logs("P1", [rec(1)], logindex=1, received_at=AT)
+    await store.set_device_state("P1", "pending")
+    await store.ingest_logs("P1", [rec(2)], logindex=2, received_at=AT, pending=True)
+    await store.save_credential(
+        "P1", UserCredential(enrollid=7, backupnum=BackupNum.CARD, name="Ann", record="0042")
+    )
+    assert await store.forget_device("P1") is True
+    assert await store.forget_device("P1") is False
+    assert store.devices() == [] and store.credentials("P1") == []
+    assert [r[2] for r in store.fetch_logs(LogQuery(include_pending=True))] == [1]
+
+
+async def test_state_changes_are_seen_by_another_gateway_at_once(open_db):
+    one, other = open_db(), open_db()
+    await one.set_device_state("T1", "adopted", {"cpusn": "C1"})
+    assert other.device_states() == {"T1": ("adopted", {"cpusn": "C1"})}
+    await other.set_device_state("T1", "blocked", {"cpusn": "C1"})
+    assert one.devices()[0]["state"] == "blocked"
+
+
+# -- quarantine -------------------------------------------------------------------------------
+
+
+async def test_quarantine_keeps_each_item_once_newest_first(store):
+    items = [("no time", '{"enrollid": 1}'), ("not an object", "[1, 2]")]
+    assert await store.quarantine_frame("A", "sendlog", items, AT) == 2
+    assert await store.quarantine_frame("A", "sendlog", items, AT) == 0  # a re-sent frame
+    assert await store.quarantine_frame("B", "senduser", items[:1]) == 1
+    assert store.quarantine_count() == 3
+    newest, *_ = store.quarantined()
+    assert (newest["sn"], newest["cmd"], newest["reason"]) == ("B", "senduser", "no time")
+    rows = store.quarantined(sn="A", limit=1)
+    assert len(rows) == 1 and rows[0]["raw"] == "[1, 2]" and rows[0]["received_at"] == AT
+    assert isinstance(rows[0]["id"], int)
+
+
+async def test_an_oversized_item_is_quarantined(store):
+    raw = '{"x": "' + "y" * 300_000 + '"}'  # beyond an index entry: the key holds a digest
+    assert await store.quarantine_frame("A", "senduser", [("too big", raw)], AT) == 1
+    assert await store.quarantine_frame("A", "senduser", [("too big", raw)], AT) == 0
+    assert store.quarantined()[0]["raw"] == raw
+
+
+# -- roster conflicts (the roster's shared SQL on either store) -------------------------------
+
+
+async def test_roster_conflicts_count_repeats(store):
+    from wac_toolkit.roster import tables
+
+    for at in (1, 2, 3):
+        await store.run_write(
+            lambda db, at=at: tables.record_conflict(db, "A", 5, 11, "0042", "Eve", at)
+        )
+    await store.run_write(lambda db: tables.record_conflict(db, "A", 6, 11, "0043", None, 4))
+    with store.reader() as db:
+        rows = tables.conflicts(db)
+    assert [tuple(r) for r in rows] == [
+        (rows[0][0], "A", 5, 11, "Eve", 1, 3, 3), (rows[1][0], "A", 6, 11, None, 4, 4, 1),
+    ]  # fmt: skip
+    with store.reader() as db:
+        tables.create(db)  # idempotent on either store
+        assert tables.is_adopted(db, "A") is False

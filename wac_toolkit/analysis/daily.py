@@ -12,7 +12,7 @@ Three ways to read a day's punches, because terminals and people disagree about 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from .dedupe import DEFAULT_BOUNCE, drop_double_scans
 from .filters import Include, attendance_punches
@@ -76,7 +76,8 @@ def first_last(
         p = p.loc[p["inout"].isin([0, 1]).fillna(False).astype(bool)]
     p["workday"] = workday(p, day_start)
     p = p.sort_values(["enrollid", "workday", "time"], kind="stable").reset_index(drop=True)
-    p["name"] = p["name"].astype("string").replace("", pd.NA)
+    # pandas-stubs does not take pd.NA as replace()'s value; pandas does.
+    p["name"] = p["name"].astype("string").replace("", pd.NA)  # type: ignore[call-overload]
 
     keys = [p["enrollid"], p["workday"]]
     same = (p["enrollid"] == p["enrollid"].shift()) & (p["workday"] == p["workday"].shift())
@@ -126,15 +127,16 @@ def first_last(
             "enrollid": days["enrollid"].astype("Int64"),
             "name": days["name"].astype("string"),
             "workday": days["workday"].astype("datetime64[us]"),
-            "first_in": days["first_in"].astype(unit),
-            "last_out": days["last_out"].astype(unit),
+            # pandas-stubs: astype() takes literal dtype names only, not a computed one
+            "first_in": days["first_in"].astype(unit),  # type: ignore[call-overload]
+            "last_out": days["last_out"].astype(unit),  # type: ignore[call-overload]
             "punches": days["punches"].astype("int64"),
             "worked": days["worked"].astype("timedelta64[us]"),
         }
     )
     out["breaks"] = ((out["last_out"] - out["first_in"]) - out["worked"]).fillna(zero)
     out["breaks"] = out["breaks"].astype("timedelta64[us]")
-    out["hours"] = out["worked"] / pd.Timedelta(hours=1)
+    out["hours"] = cast("pd.Series[pd.Timedelta]", out["worked"]) / pd.Timedelta(hours=1)
     out["missing_punch"] = missing.astype(bool).to_numpy()
     out = out.sort_values(["workday", "enrollid"], kind="stable").reset_index(drop=True)
     return out[list(DAY_COLUMNS)]

@@ -59,4 +59,5 @@ def drop_double_scans(punches: pd.DataFrame, window: DurationLike = DEFAULT_BOUN
         if moments[i] != last_kept and moments[i] - last_kept >= gap:
             keep[i] = True
             last_kept = moments[i]
-    return ordered.loc[keep].sort_values("time", kind="stable")
+    kept: pd.DataFrame = ordered.loc[keep].sort_values("time", kind="stable")
+    return kept

@@ -7,6 +7,7 @@ people who plot with something else; :func:`arrival_heatmap` draws it.
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 from .daily import first_last
@@ -17,9 +18,37 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["WEEKDAYS", "arrival_counts", "arrival_heatmap"]
+__all__ = ["WEEKDAYS", "arrival_counts", "arrival_heatmap", "inline_figure"]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def inline_figure(**options: Any) -> Figure:
+    """A pyplot-free matplotlib Figure that shows itself as a PNG in Jupyter and IPython.
+
+    ``options`` go to ``Figure(...)``. The class is made on first use so that importing
+    the analysis package does not import matplotlib.
+    """
+    return _inline_class()(**options)
+
+
+_INLINE: list[type] = []
+
+
+def _inline_class() -> type[Figure]:
+    if not _INLINE:
+        from matplotlib.figure import Figure
+
+        class InlineFigure(Figure):
+            """A Figure whose ``_repr_png_`` renders it (what pyplot's inline hook would do)."""
+
+            def _repr_png_(self) -> bytes:
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", dpi=100)
+                return buffer.getvalue()
+
+        _INLINE.append(InlineFigure)
+    return _INLINE[0]
 
 
 def arrival_counts(frame: pd.DataFrame, **first_last_options: Any) -> pd.DataFrame:
@@ -52,13 +81,13 @@ def arrival_heatmap(
     """Draw :func:`arrival_counts` as a heatmap and return the Figure.
 
     Without ``ax`` a new Figure is made without pyplot, so nothing global changes and no
-    window opens; in Jupyter the returned Figure displays itself.
+    window opens. Such a Figure has no display of its own in a fresh kernel (matplotlib's
+    inline hook is only installed by pyplot), so it is an :func:`inline_figure`, which
+    renders as a PNG as the cell's value, with or without ``%matplotlib inline``.
     """
-    from matplotlib.figure import Figure
-
     counts = arrival_counts(frame, **first_last_options)
     if ax is None:
-        figure = Figure(figsize=(10, 3.6), layout="constrained")
+        figure = inline_figure(figsize=(10, 3.6), layout="constrained")
         ax = figure.add_subplot()
     else:
         figure = ax.figure  # type: ignore[assignment]

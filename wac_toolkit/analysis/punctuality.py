@@ -2,9 +2,10 @@
 
 Each person-day is matched to one shift (their assigned one, or the one starting nearest
 their first punch when several run that day). Grace is a tolerance, not a deduction:
-with 5 minutes' grace, 08:05 is on time and 08:06 is 6 minutes late. Overtime is time
-worked beyond the shift's expected hours; on a day with no shift (weekend, holiday) all
-time worked is overtime.
+with 5 minutes' grace, 08:05 is on time and 08:06 is 6 minutes late. The shift's break
+policy (:class:`~.schedule.Shift`) takes the break out of the time at work, so ``worked``
+here is paid working time; overtime is worked beyond the shift's expected hours. On a day
+with no shift (weekend, holiday) nothing is deducted and all time worked is overtime.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ __all__ = ["SCHEDULE_COLUMNS", "against_schedule"]
 
 SCHEDULE_COLUMNS = (
     "shift", "shift_start", "shift_end", "expected", "late", "early_leave", "overtime",
-    "is_late", "left_early",
+    "is_late", "left_early", "break_deducted",
 )  # fmt: skip
 """Columns :func:`against_schedule` adds to the per-day frame."""
 
 
 _NAT = np.iinfo(np.int64).min
 """numpy's NaT as an int64."""
+
+
+_POLICY_CODES = {"auto": 0, "punched": 1, "paid": 2}
 
 
 def _us(value: timedelta) -> int:
@@ -61,9 +65,12 @@ def _pick(options: tuple[Shift, ...], first_in: Any, day: date, bounds: _Bounds)
 def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
     """The per-day frame from :func:`first_last` with the schedule's verdict added.
 
-    Added columns: ``shift`` (name, NA when none), ``shift_start`` / ``shift_end``
-    (tz-aware, DST-correct), ``expected`` (shift length minus unpaid break, 0 with no
-    shift), ``late`` (``first_in - shift_start`` when beyond grace, else 0), ``early_leave``
+    ``worked``, ``breaks`` and ``hours`` are recomputed with the shift's break policy:
+    ``worked`` becomes paid working time (presence less the break), ``breaks`` the time
+    not counted. Added columns: ``shift`` (name, NA when none), ``shift_start`` /
+    ``shift_end`` (tz-aware, DST-correct), ``expected`` (shift length minus the unpaid
+    break unless it is paid; 0 with no shift), ``break_deducted`` (what the policy took
+    off presence; negative when a paid break was added back), ``late`` (``first_in - shift_start`` when beyond grace, else 0), ``early_leave``
     (``shift_end - last_out`` when beyond grace, else 0; NaT when the departure is missing),
     ``overtime`` (``worked - expected`` when positive), ``is_late`` and ``left_early``.
 
@@ -81,10 +88,10 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
     tz = days["first_in"].dt.tz
     bounds = _Bounds(tz)
     offered: dict[tuple[date, int | None], tuple[Shift, ...]] = {}
-    facts: dict[tuple[Shift, date], tuple[int, int, int, int, int]] = {}
-    none = (_NAT, _NAT, 0, 0, 0)
+    facts: dict[tuple[Shift, date], tuple[int, int, int, int, int, int]] = {}
+    none = (_NAT, _NAT, 0, 0, 0, 0)
     picked: list[str | None] = []
-    numbers: list[tuple[int, int, int, int, int]] = []
+    numbers: list[tuple[int, int, int, int, int, int]] = []
     for enrollid, day, first_in in zip(
         days["enrollid"].tolist(), days["workday"].dt.date.tolist(), days["first_in"], strict=True
     ):
@@ -103,7 +110,7 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
             leave = shift.grace if shift.leave_grace is None else shift.leave_grace
             facts[shift, day] = (
                 start.value // 1000, end.value // 1000, _us(shift.unpaid_break),
-                _us(shift.grace), _us(leave),
+                _us(shift.grace), _us(leave), _POLICY_CODES[shift.break_policy],
             )  # fmt: skip
         picked.append(shift.name)
         numbers.append(facts[shift, day])
@@ -111,27 +118,47 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
     # Per-row choices are made; the arithmetic is done on whole columns.
     index = days.index
     unit = f"datetime64[us, {tz}]" if tz is not None else "datetime64[us]"
-    table = np.array(numbers, dtype="int64").reshape(-1, 5)
+    table = np.array(numbers, dtype="int64").reshape(-1, 6)
 
     def moments(values: np.ndarray) -> pd.Series:
         naive = pd.Series(values.astype("datetime64[us]"), index=index)
-        return naive.dt.tz_localize("UTC").dt.tz_convert(tz).astype(unit)
+        local = naive.dt.tz_localize("UTC").dt.tz_convert(tz)
+        return local.astype(unit)  # type: ignore[call-overload,no-any-return]  # pandas-stubs: astype() takes literal dtype names only
 
     def durations(values: np.ndarray) -> pd.Series:
         return pd.Series(values.astype("timedelta64[us]"), index=index)
 
     start, end = moments(table[:, 0]), moments(table[:, 1])
     unpaid, grace, leave_grace = (durations(table[:, i]) for i in (2, 3, 4))
+    policy = pd.Series(table[:, 5], index=index)
     zero = pd.Timedelta(0)
     has_shift = pd.Series([name is not None for name in picked], index=index, dtype=bool)
-    expected = ((end - start) - unpaid).where(has_shift, zero).astype("timedelta64[us]")
+    paid = policy == _POLICY_CODES["paid"]
+    expected = ((end - start) - unpaid.where(~paid, zero)).where(has_shift, zero)
+    expected = expected.astype("timedelta64[us]")
+
+    # Time at work before any deduction (undo an earlier pass, so calling this twice is safe).
+    before = days["break_deducted"] if "break_deducted" in days.columns else zero
+    presence = (days["worked"] + before).astype("timedelta64[us]")
+    punched = (days["breaks"] - before).fillna(zero) if "breaks" in days.columns else zero
+    punched = pd.Series(punched, index=index).astype("timedelta64[us]")
+    auto = has_shift & (policy == _POLICY_CODES["auto"]) & ~(punched > zero)
+    deducted = unpaid.where(auto, zero).clip(upper=presence)
+    deducted = deducted.where(~(has_shift & paid), -punched)
+    worked = (presence - deducted).astype("timedelta64[us]")
     late = days["first_in"] - start
     late = late.where(~(late <= grace), zero).where(has_shift, zero)
     early = end - days["last_out"]
     early = early.where(~(early <= leave_grace), zero).where(has_shift, zero)
-    overtime = (days["worked"] - expected).clip(lower=zero)
+    # pandas-stubs types clip() bounds as numbers; a Timedelta bound is what pandas documents.
+    overtime = (worked - expected).clip(lower=zero)  # type: ignore[call-overload]
 
     out = days.drop(columns=[c for c in SCHEDULE_COLUMNS if c in days.columns]).copy()
+    out["worked"] = worked
+    if "breaks" in out.columns:
+        out["breaks"] = (punched + deducted).astype("timedelta64[us]")
+    if "hours" in out.columns:
+        out["hours"] = worked / pd.Timedelta(hours=1)
     out["shift"] = pd.Series(picked, index=index, dtype=object).astype("string")
     out["shift_start"], out["shift_end"] = start, end
     out["expected"] = expected
@@ -140,4 +167,5 @@ def against_schedule(days: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
     out["overtime"] = overtime.astype("timedelta64[us]")
     out["is_late"] = (late > zero).fillna(False).astype(bool)
     out["left_early"] = (early > zero).fillna(False).astype(bool)
+    out["break_deducted"] = deducted.astype("timedelta64[us]")
     return out

@@ -12,14 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .units import ClockLike, DurationLike, as_clock, as_duration
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MON_FRI", "Schedule", "Shift", "as_date"]
+__all__ = ["BREAK_POLICIES", "MON_FRI", "BreakPolicy", "Schedule", "Shift", "as_date"]
+
+BreakPolicy: TypeAlias = Literal["auto", "punched", "paid"]
+"""How a shift's break counts (see :class:`Shift`)."""
+
+BREAK_POLICIES: tuple[BreakPolicy, ...] = ("auto", "punched", "paid")
 
 MON_FRI = frozenset(range(5))
 """Weekday numbers as Python counts them: Monday 0 ... Sunday 6."""
@@ -57,7 +62,18 @@ class Shift:
         grace: arriving up to this late (minutes or ``timedelta``) is on time; beyond it,
             lateness counts from ``start``.
         leave_grace: the same for leaving early; defaults to ``grace``.
-        unpaid_break: subtracted from the shift's length to get the expected hours.
+        unpaid_break: the break that is not working time: subtracted from the shift's length
+            to get the expected hours, and from the time at work (see ``break_policy``).
+        break_policy: how the break is taken out of the time at work, so that a day worked
+            exactly as scheduled gives no overtime:
+
+            * ``"auto"`` (default, the usual HR rule): when the person punched out for a
+              break, the break they actually took is not worked; when they did not, the
+              ``unpaid_break`` is deducted automatically.
+            * ``"punched"``: only breaks punched out and back in are deducted; someone who
+              works through without punching is credited the whole presence.
+            * ``"paid"``: the break is working time: nothing is deducted, and the expected
+              hours are the whole shift.
     """
 
     start: time
@@ -67,6 +83,7 @@ class Shift:
     grace: timedelta = timedelta(0)
     leave_grace: timedelta | None = None
     unpaid_break: timedelta = timedelta(0)
+    break_policy: BreakPolicy = "auto"
 
     def __init__(
         self,
@@ -78,12 +95,15 @@ class Shift:
         grace: DurationLike = 0,
         leave_grace: DurationLike | None = None,
         unpaid_break: DurationLike = 0,
+        break_policy: BreakPolicy = "auto",
     ) -> None:
         days = frozenset(int(d) for d in weekdays)
         if not days <= frozenset(range(7)):
             raise ValueError(f"weekdays are 0 (Monday) to 6 (Sunday), got {sorted(days)}")
         begin, finish = as_clock(start, "start"), as_clock(end, "end")
         pause = as_duration(unpaid_break, "unpaid_break")
+        if break_policy not in BREAK_POLICIES:
+            raise ValueError(f"break_policy is one of {BREAK_POLICIES}, not {break_policy!r}")
         set_ = object.__setattr__
         set_(self, "start", begin)
         set_(self, "end", finish)
@@ -92,8 +112,14 @@ class Shift:
         set_(self, "grace", as_duration(grace, "grace"))
         set_(self, "leave_grace", None if leave_grace is None else as_duration(leave_grace))
         set_(self, "unpaid_break", pause)
+        set_(self, "break_policy", break_policy)
         if pause >= self.length:
             raise ValueError(f"unpaid_break {pause} is not shorter than the shift {self.name}")
+
+    @property
+    def expected(self) -> timedelta:
+        """Hours owed on a normal day: the length, less the break unless it is paid."""
+        return self.length - (timedelta(0) if self.break_policy == "paid" else self.unpaid_break)
 
     @property
     def crosses_midnight(self) -> bool:

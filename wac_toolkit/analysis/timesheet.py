@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .filters import require_columns
 from .presence import People, attendance_calendar
@@ -95,7 +95,7 @@ def timesheet(
     if "shift" not in merged.columns:
         merged["shift"] = pd.Series(pd.NA, index=merged.index, dtype="string")
     merged["punches"] = merged["punches"].fillna(0).astype("int64")
-    merged["hours"] = merged["worked"] / pd.Timedelta(hours=1)
+    merged["hours"] = cast("pd.Series[pd.Timedelta]", merged["worked"]) / pd.Timedelta(hours=1)
     merged["missing_punch"] = merged["missing_punch"].astype("boolean").fillna(False).astype(bool)
     out = merged[list(TIMESHEET_COLUMNS)]
     return out.sort_values(["enrollid", "workday"], kind="stable").reset_index(drop=True)
@@ -132,5 +132,7 @@ def timesheet_totals(sheet: pd.DataFrame) -> pd.DataFrame:
     totals[counts] = totals[counts].astype("int64")
     names = sheet.dropna(subset=["name"]).groupby("enrollid", sort=True)["name"].last()
     totals.insert(0, "name", names.reindex(totals.index).astype("string"))
-    totals.insert(5, "hours", totals["worked"] / pd.Timedelta(hours=1))
+    totals.insert(
+        5, "hours", cast("pd.Series[pd.Timedelta]", totals["worked"]) / pd.Timedelta(hours=1)
+    )
     return totals.reset_index()

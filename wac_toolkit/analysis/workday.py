@@ -47,6 +47,7 @@ def workday(punches: pd.DataFrame, day_start: DayStart = DEFAULT_DAY_START) -> p
     """
     require_columns(punches, ("time",), "workday")
     wall = punches["time"].dt.tz_localize(None) if punches["time"].dt.tz else punches["time"]
+    shift: pd.Series[pd.Timedelta] | pd.Timedelta
     if isinstance(day_start, Mapping):
         require_columns(punches, ("enrollid",), "workday with per-person day_start")
         default = _offset(as_clock(DEFAULT_DAY_START))

@@ -1,11 +1,12 @@
 """Tab completion for ``%wac``: subcommands, their flags, and known serial numbers.
 
 Uses IPython's matcher API (v2, IPython 8.6+): the matcher reads the line up to the cursor
-and suppresses other matchers only on ``%wac`` lines.
+and suppresses other matchers only on ``%wac`` lines, including ``users = %wac users V``.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import TYPE_CHECKING, Any
 
@@ -25,15 +26,16 @@ __all__ = ["complete", "install_completer", "remove_completer"]
 _ATTR = "_wac_matcher"
 
 
+_LINE = re.compile(r"""^\s*(?:[\w.\[\]'", ]+=\s*)?%%?wac\s(?P<rest>.*)$""", re.DOTALL)
+"""``%wac ...``, ``%%wac ...`` and the assignment form the docs use: ``df = %wac logs ...``."""
+
+
 def complete(magics: WacMagics, before_cursor: str) -> list[str] | None:
     """Candidates for the word at the end of ``before_cursor``; None off a ``%wac`` line."""
-    stripped = before_cursor.lstrip()
-    for prefix in ("%%wac", "%wac"):
-        if stripped.startswith(prefix + " "):
-            rest = stripped[len(prefix) + 1 :]
-            break
-    else:
+    match = _LINE.match(before_cursor)
+    if match is None:
         return None
+    rest = match.group("rest")
     try:
         words = shlex.split(rest)
     except ValueError:
@@ -57,7 +59,7 @@ def complete(magics: WacMagics, before_cursor: str) -> list[str] | None:
 
 
 def install_completer(shell: InteractiveShell, magics: WacMagics) -> None:
-    @context_matcher(identifier="wac")
+    @context_matcher(identifier="wac")  # type: ignore[untyped-decorator]  # IPython: no hints
     def wac_matcher(context: CompletionContext) -> SimpleMatcherResult:
         found = complete(magics, context.text_until_cursor)
         if found is None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from IPython.core.error import UsageError
 
 from ..errors import CommandTimeout, DeviceError, TerminalOffline, WacError
+from .refusals import describe
 
 __all__ = ["as_usage_error", "user_errors"]
 
@@ -24,7 +25,7 @@ def as_usage_error(exc: BaseException) -> UsageError:
     if isinstance(exc, CommandTimeout):
         return UsageError(f"{exc}; is it busy or on a weak link? (%config Wac.command_timeout)")
     if isinstance(exc, DeviceError):
-        return UsageError(str(exc))
+        return UsageError(describe(exc))
     if isinstance(exc, OSError) and not isinstance(exc, WacError):
         return UsageError(f"{type(exc).__name__}: {exc}")
     return UsageError(str(exc) or type(exc).__name__)

@@ -8,20 +8,59 @@ them when they arrive twice).
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from ..net.terminal import VirtualTerminal, VirtualUser
-from ..protocol.models import BackupNum
+from ..protocol.models import BackupNum, VerifyMode
 
-__all__ = ["FIRST_NAMES", "Punch", "SimulatedFleet", "month_of_punches"]
+__all__ = [
+    "FIRST_NAMES", "PERSON_MODES", "Punch", "SimulatedFleet", "mode_of", "month_of_punches",
+    "person_credentials", "person_mode",
+]  # fmt: skip
 
 FIRST_NAMES = (
     "Ada", "Ben", "Chloe", "Dev", "Eva", "Femi", "Gus", "Hana", "Ivo", "Jun",
     "Kai", "Lea", "Max", "Nia", "Omar", "Pia", "Quin", "Rosa", "Sam", "Tara",
 )  # fmt: skip
+
+
+PERSON_MODES = (VerifyMode.FP, VerifyMode.CARD, VerifyMode.PWD, VerifyMode.FACE)
+"""How simulated people verify, in turn: Ada fingerprint, Ben card, Chloe PIN, Dev face..."""
+
+
+def person_mode(enrollid: int) -> int:
+    """The verify mode simulated person ``enrollid`` punches with (see :data:`PERSON_MODES`)."""
+    return int(PERSON_MODES[(enrollid - 1) % len(PERSON_MODES)])
+
+
+def person_credentials(enrollid: int) -> dict[int, str | int]:
+    """The one credential a simulated person is enrolled with, matching :func:`person_mode`:
+    a fingerprint template, a card (100000+id), a PIN (1000+id) or a face template."""
+    mode = person_mode(enrollid)
+    fake = base64.b64encode(f"simulated template {enrollid}".encode()).decode("ascii")
+    if mode == VerifyMode.FP:
+        return {int(BackupNum.FP0): fake}
+    if mode == VerifyMode.CARD:
+        return {int(BackupNum.CARD): 100_000 + enrollid}
+    if mode == VerifyMode.PWD:
+        return {int(BackupNum.PASSWORD): 1000 + enrollid}
+    return {int(BackupNum.FACE0): fake}
+
+
+def mode_of(credentials: dict[int, object]) -> int:
+    """The verify mode a terminal would record for a user with these credential slots."""
+    slots = set(credentials)
+    if any(0 <= s <= 9 for s in slots):
+        return int(VerifyMode.FP)
+    if any(20 <= s <= 27 for s in slots) or int(BackupNum.PHOTO) in slots:
+        return int(VerifyMode.FACE)
+    if int(BackupNum.CARD) in slots:
+        return int(VerifyMode.CARD)
+    return int(VerifyMode.PWD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +76,8 @@ def month_of_punches(month: date, people: int, seed: int = 0) -> Iterator[Punch]
 
     User 1 works nights (22:00 to 06:00, across midnight); the others work 08:00 to 16:30 with
     a few minutes of jitter, sometimes late, about one day in twenty absent, and now and then a
-    double scan a few seconds after the first. Deterministic for a given seed.
+    double scan a few seconds after the first. Each punches with their own credential
+    (:func:`person_mode`). Deterministic for a given seed.
     """
     rng = random.Random(seed)
     day = month.replace(day=1)
@@ -53,7 +93,7 @@ def month_of_punches(month: date, people: int, seed: int = 0) -> Iterator[Punch]
                 if rng.random() < 0.08:
                     begin += timedelta(minutes=rng.uniform(10, 40))  # late
                 end = begin + timedelta(hours=hours, minutes=rng.gauss(0, 10))
-                mode = (0, 1, 8)[enrollid % 3]
+                mode = person_mode(enrollid)
                 yield Punch(enrollid, begin.replace(microsecond=0), 0, mode)
                 if rng.random() < 0.05:
                     yield Punch(
@@ -69,7 +109,8 @@ class SimulatedFleet:
     Args:
         url: the gateway URL.
         count: how many terminals (serials ``prefix00000``...).
-        people: users enrolled on every terminal (names from :data:`FIRST_NAMES`, PIN 1000+id).
+        people: users enrolled on every terminal (names from :data:`FIRST_NAMES`, each with
+            one credential: :func:`person_credentials`).
     """
 
     def __init__(self, url: str, count: int, *, people: int = 5, prefix: str = "VT") -> None:
@@ -85,7 +126,7 @@ class SimulatedFleet:
             for enrollid in range(1, people + 1):
                 name = FIRST_NAMES[(enrollid - 1) % len(FIRST_NAMES)]
                 terminal.users[enrollid] = VirtualUser(
-                    enrollid, name, credentials={int(BackupNum.PASSWORD): 1000 + enrollid}
+                    enrollid, name, credentials=person_credentials(enrollid)
                 )
             self.terminals[terminal.sn] = terminal
 
@@ -116,10 +157,17 @@ class SimulatedFleet:
         return n
 
     async def punch(
-        self, sn: str, enrollid: int, moment: datetime, *, mode: int = 0, inout: int = 0
+        self, sn: str, enrollid: int, moment: datetime, *, mode: int | None = None, inout: int = 0
     ) -> None:
-        """One punch at ``sn``, returned once the gateway has acknowledged it."""
+        """One punch at ``sn``, returned once the gateway has acknowledged it.
+
+        Without ``mode`` the person punches with what they are enrolled with there (a PIN-only
+        person with their PIN), as a real terminal would record it.
+        """
         terminal = self.terminal(sn)
+        if mode is None:
+            user = terminal.users.get(enrollid)
+            mode = mode_of(dict(user.credentials)) if user is not None else int(VerifyMode.FP)
         terminal.punch(enrollid, moment, mode=mode, inout=inout)
         await terminal.wait_flushed()
 

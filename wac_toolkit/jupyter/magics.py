@@ -71,7 +71,8 @@ class WacMagics(Magics, Wac):
     def __init__(self, shell: InteractiveShell) -> None:
         Configurable.__init__(self, config=shell.config)
         Magics.__init__(self, shell=shell)
-        shell.configurables.append(self)
+        # IPython annotates ``configurables`` as a list of shells; it holds any Configurable.
+        shell.configurables.append(self)  # type: ignore[arg-type]
         self.runtime: Runtime | None = None
         self.fleet: Any = None
         """The virtual fleet ``%wac simulate`` started (a :class:`~.fleet.SimulatedFleet`)."""
@@ -142,15 +143,29 @@ class WacMagics(Magics, Wac):
         values.update({k: v for k, v in overrides.items() if v is not None})
         return GatewayOptions(**values)
 
-    def start(self, options: GatewayOptions) -> tuple[Runtime, bool]:
+    def start(self, options: GatewayOptions, *, restart: bool = False) -> tuple[Runtime, bool]:
         """Start a gateway, or keep the running one when the options are the same.
 
         Returns the runtime and whether it was (re)started, so re-running a cell never hits
-        "address already in use".
+        "address already in use". Other options for a running gateway are refused unless
+        ``restart``: a restart moves terminals to a new port and stops the simulated fleet,
+        which nobody should get by changing a flag.
         """
         if self.runtime is not None and self.runtime.alive:
-            if self.runtime.options == options:
+            if self.runtime.options == options and not restart:
                 return self.runtime, False
+            if not restart:
+                current = self.runtime.options
+                changed = [
+                    f"{f.name} {getattr(current, f.name)!r} -> {getattr(options, f.name)!r}"
+                    for f in dataclasses.fields(current)
+                    if getattr(current, f.name) != getattr(options, f.name)
+                ]
+                raise UsageError(
+                    f"a gateway is already running at {self.runtime.url} ({'; '.join(changed)});"
+                    " add --restart to replace it (terminals reconnect, the simulated fleet"
+                    " stops) or %wac stop first"
+                )
             self.stop()
         self.runtime = start_runtime(options)
         return self.runtime, True
@@ -218,8 +233,8 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
         return
     magics.stop()
     remove_completer(ipython)
-    if magics in ipython.configurables:
-        ipython.configurables.remove(magics)
+    if magics in ipython.configurables:  # type: ignore[comparison-overlap]  # see __init__
+        ipython.configurables.remove(magics)  # type: ignore[arg-type]
     ipython.magics_manager.magics["line"].pop("wac", None)
     ipython.magics_manager.magics["cell"].pop("wac", None)
 

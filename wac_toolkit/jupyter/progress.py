@@ -29,12 +29,12 @@ class _Bar:
         self.widget: Any = None
         self.shown = ""
         if widgets:
-            import ipywidgets
+            import ipywidgets  # type: ignore[import-untyped]  # ships no type hints
             from IPython.display import display
 
             self.widget = ipywidgets.IntProgress(value=0, max=1, description=label)
             self.text = ipywidgets.Label("")
-            display(ipywidgets.HBox([self.widget, self.text]))
+            display(ipywidgets.HBox([self.widget, self.text]))  # type: ignore[no-untyped-call]
 
     def update(self, done: int, total: int | None, final: bool = False) -> None:
         line = f"{done}/{total}" if total else f"{done}"

@@ -10,7 +10,12 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Outcome"]
+__all__ = ["Outcome", "count"]
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``1 access event``, ``2 access events``, ``1 person``, ``3 people``."""
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
 import logging
+import sys
 import warnings
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from ..errors import WacClientError, WacError
 from ..session import Session
 from ..sync import SessionSync
+from .results import count
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,12 +65,32 @@ class Runtime:
         self.timeout = options.command_timeout + 10.0
 
     def __repr__(self) -> str:
+        if not self.alive:
+            return f"<wac gateway {self.url} (stopped)>"
         terminals = self.session.terminals()
         online = sum(t.online for t in terminals)
         return (
             f"<wac gateway {self.url} ({self.options.loop} loop): "
-            f"{online} of {len(terminals)} terminals online>"
+            f"{online} of {count(len(terminals), 'terminal')} online>"
         )
+
+    def _repr_html_(self) -> str:
+        """The cell's view of ``%wac start``: where terminals dial, the store, the zone."""
+        state = "running" if self.alive else "stopped"
+        terminals = self.session.terminals() if self.alive else []
+        online = sum(t.online for t in terminals)
+        rows = [
+            ("terminals dial", f"<code>{html.escape(self.url)}</code>"),
+            ("state", f"{state} ({html.escape(self.options.loop)} loop)"),
+            ("terminals", f"{online} of {count(len(terminals), 'terminal')} online"),
+            ("store", f"<code>{html.escape(self.options.db)}</code>"),
+            ("time zone", html.escape(str(self.session.tz))),
+        ]
+        body = "".join(
+            f'<tr><th style="text-align:left">{k}</th><td style="text-align:left">{v}</td></tr>'
+            for k, v in rows
+        )
+        return f'<table class="wac-gateway"><caption>wac gateway</caption>{body}</table>'
 
     @property
     def url(self) -> str:
@@ -117,7 +140,14 @@ class Runtime:
         return self.session.logs(*args, **kwargs)
 
     def close(self) -> None:
-        """Stop the gateway, flush the store and end the loop thread."""
+        """Stop the gateway, flush the store and end the loop thread.
+
+        Widgets showing this Session (dashboard, presence) are told, so they show the
+        terminals offline rather than the last state they saw.
+        """
+        widgets = sys.modules.get("wac_toolkit.jupyter.widgets")
+        if widgets is not None:
+            widgets.session_stopped(self.session)
         if self._sync is not None:
             self._sync.close()
         elif self._loop is not None and not self._loop.is_closed():
@@ -143,9 +173,9 @@ def _kernel_loop() -> asyncio.AbstractEventLoop:
         return asyncio.new_event_loop()
     if not _patched:
         try:
-            import nest_asyncio2 as nest
+            import nest_asyncio2 as nest  # type: ignore[import-untyped]  # ships no type hints
         except ImportError:  # pragma: no cover - older kernels
-            import nest_asyncio as nest  # type: ignore[no-redef]
+            import nest_asyncio as nest  # type: ignore[import-not-found, no-redef, unused-ignore]
         nest.apply(loop)
         _patched = True
         warnings.warn(

@@ -22,7 +22,8 @@ from websockets.http11 import Request, Response
 from ..errors import FrameError, TerminalOffline
 from ..protocol import frames
 from ..protocol.handlers import fail
-from ..protocol.values import is_ok
+from ..protocol.summary import WarningSummary
+from ..protocol.values import is_ok, reason_of
 from .peer import Peer
 
 __all__ = [
@@ -73,6 +74,8 @@ class Gateway:
         ssl: an SSL context for ``wss://``.
         max_unregistered: connections allowed to be waiting for their ``reg`` at once.
         command_timeout, max_queue: passed to each :class:`Peer`.
+        command_grace: seconds a timed-out command's name stays poisoned when its late reply
+            does not come (None: the command's own timeout); see :mod:`..protocol.connection`.
         open_timeout: seconds for the HTTP upgrade (slow-drip handshakes are closed after it).
         close_timeout: seconds to wait for the other side's close frame (a silent terminal
             is dropped after ``ping_timeout`` plus this).
@@ -92,6 +95,7 @@ class Gateway:
         max_unregistered: int = 1000,
         command_timeout: float = 20.0,
         max_queue: int = 64,
+        command_grace: float | None = None,
         ping_interval: float | None = 30.0,
         ping_timeout: float | None = 30.0,
         open_timeout: float = 10.0,
@@ -108,6 +112,7 @@ class Gateway:
         self.max_unregistered = max_unregistered
         self.command_timeout = command_timeout
         self.max_queue = max_queue
+        self.command_grace = command_grace
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.open_timeout = open_timeout
@@ -115,6 +120,11 @@ class Gateway:
         self.peers: dict[str, Peer] = {}
         self._unregistered = 0
         self._server: Server | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        self._refusals = WarningSummary(60.0)
+        """Refused registrations are logged once per reason and minute, then counted: a
+        hostile device reconnecting in a loop cannot flood the log."""
+        """Closes of replaced connections; :meth:`stop` awaits them."""
 
     @property
     def port(self) -> int:
@@ -155,6 +165,8 @@ class Gateway:
         self._server.close()
         await self._server.wait_closed()
         self._server = None
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     def peer(self, sn: str) -> Peer:
         """The live connection of ``sn``; raises :class:`TerminalOffline` when there is none."""
@@ -178,9 +190,12 @@ class Gateway:
             self.handler.on_request,
             timeout=self.command_timeout,
             max_queue=self.max_queue,
+            grace=self.command_grace,
         )
         reply = await self.handler.on_register(peer, frame)
         if not is_ok(reply) or not peer.sn:
+            reason = reason_of(reply) if not is_ok(reply) else "no serial number"
+            self._refused(connection, str(reason))
             await _send_quietly(connection, reply)
             await connection.close(CLOSE_REFUSED, "registration refused")
             return
@@ -191,7 +206,11 @@ class Gateway:
             log.info(
                 "terminal %s reconnected from %s; closing the stale connection", sn, peer.remote
             )
-            asyncio.ensure_future(stale.close(CLOSE_REPLACED, "replaced by a newer connection"))
+            task = asyncio.ensure_future(
+                stale.close(CLOSE_REPLACED, "replaced by a newer connection")
+            )
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
         await _send_quietly(connection, reply)
         self.handler.on_online(peer, frame)
         try:
@@ -220,14 +239,22 @@ class Gateway:
         try:
             frame = frames.decode(message)
         except FrameError as exc:
-            await _send_quietly(connection, fail("reg", str(exc)[:120]))
+            self._refused(connection, f"first frame is not a protocol message ({exc})")
+            await _send_quietly(connection, fail("reg", "send reg first"))
             await connection.close(CLOSE_NOT_REGISTERED, "reg expected")
             return None
         if frame.get("cmd") != "reg":
+            self._refused(connection, f"first frame is {frames.name(frame)!r}, not reg")
             await _send_quietly(connection, fail(frames.name(frame) or "reg", "send reg first"))
             await connection.close(CLOSE_NOT_REGISTERED, "reg expected")
             return None
         return frame
+
+    def _refused(self, connection: ServerConnection, reason: str) -> None:
+        now = asyncio.get_running_loop().time()
+        line = self._refusals.note(reason[:80], f"refused registration: {reason[:200]}", now)
+        if line:
+            log.warning("%s from %s", line, connection.remote_address)
 
 
 async def _send_quietly(connection: ServerConnection, frame: dict[str, Any]) -> None:

@@ -267,6 +267,7 @@ class VirtualTerminal:
                 finally:
                     waiter.cancel()
                     closed.cancel()
+                    await asyncio.gather(waiter, closed, return_exceptions=True)
             except (WacClientError, OSError, ConnectionClosed, InvalidHandshake, TimeoutError):
                 await self.disconnect(abort=True)
                 if not self._stopping:
@@ -294,6 +295,11 @@ class VirtualTerminal:
     async def stop(self) -> None:
         self._stopping = True
         self._new.set()
+        # Work the command handlers started (a reboot's restart) is finished, not abandoned.
+        state = self.__dict__.get("state")
+        background = [t for t in getattr(state, "tasks", ()) if t is not asyncio.current_task()]
+        if background:
+            await asyncio.gather(*background, return_exceptions=True)
         await self.disconnect()
         if self._runner is not None:
             self._runner.cancel()

@@ -74,7 +74,7 @@ def state(terminal: VirtualTerminal) -> TerminalState:
     found = terminal.__dict__.get("state")
     if found is None:
         found = terminal.__dict__["state"] = TerminalState()
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _enrollid(terminal: VirtualTerminal, frame: Frame) -> int | None:

@@ -3,9 +3,10 @@
 Each :class:`Command` says who sends it, what fields it takes (with the Python argument that
 fills each one and how it goes on the wire), what the reply becomes, whether the other side
 replies at all, whether it pages, and whether it destroys data. The typed methods of ``Session``
-and ``WacClient`` (:mod:`wac_toolkit.commands`), the virtual terminal, the control endpoint,
-the CLI, the magics and Home Assistant all look commands up here, so a new command is added
-in one place. :func:`markdown_table` renders the README's command list.
+and ``WacClient`` (source generated from here by :mod:`wac_toolkit.codegen`: run it after a
+change), the virtual terminal, the control endpoint, the CLI, the magics and Home Assistant all
+look commands up here, so a new command is added in one place. :func:`markdown_table` renders
+the README's command list.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class Field:
         arg: the Python argument name when it differs from the wire key.
         to_wire: turns the argument into the wire value (after the type check).
         default: the argument's default (sent when the caller leaves it out).
+        annotation: the argument's type as source for the generated methods, when ``type``
+            alone says too little (``Mapping[int, str]`` rather than ``Mapping``).
     """
 
     name: str
@@ -92,6 +95,7 @@ class Field:
     arg: str | None = None
     to_wire: Callable[[Any], Any] | None = None
     default: Any = NO_DEFAULT
+    annotation: str | None = None
 
     @property
     def param(self) -> str:
@@ -182,6 +186,16 @@ def _door_mode(value: int) -> int:
         raise ValueError(f"lock mode must be 1..6 (DoorMode), not {value!r}") from None
 
 
+def _slot(value: int) -> int:
+    """A credential slot that can be read: 12 and 13 name groups, for ``deleteuser`` only."""
+    if value in (12, 13):
+        raise ValueError(
+            f"backupnum {value} means all fingerprints (12) or the whole user (13), which only"
+            " deleteuser takes; read one slot: 0-9 finger, 10 PIN, 11 card, 50 photo"
+        )
+    return value
+
+
 def _names(value: Mapping[int, str]) -> list[dict[str, Any]]:
     return [{"enrollid": int(k), "name": str(v)} for k, v in value.items()]
 
@@ -195,6 +209,7 @@ _S = Direction.TO_SERVER
 _ACK = Ack.from_reply
 _ENROLLID = Field("enrollid", int, help="user number")
 _BACKUPNUM = Field("backupnum", int, help="credential slot (BackupNum)")
+_READ_SLOT = Field("backupnum", int, help="credential slot (not 12/13)", to_wire=_slot)
 
 _DEVINFO = tuple(
     Field(name, (int, bool), False)
@@ -236,8 +251,8 @@ _QUESTIONNAIRE = (
         Field(name, (int, bool), False, to_wire=int)
         for name in ("radio", "optionflag", "usequestion", "useschedule", "card")
     ),
-    Field("items", list, False, "up to 8 multiple / 16 single choices"),
-    Field("schedules", list, False, '"HH:MM-HH:MM*item", up to 8'),
+    Field("items", list, False, "up to 8 multiple / 16 single choices", annotation="list[str]"),
+    Field("schedules", list, False, '"HH:MM-HH:MM*item", up to 8', annotation="list[str]"),
 )
 
 
@@ -265,7 +280,7 @@ _ALL = (
         help="every credential slot of every user (enrollid, admin, backupnum)",
     ),
     _c(
-        "getuserinfo", _T, (_ENROLLID, _BACKUPNUM), ("enrollid", "name", "backupnum", "admin", "record"),
+        "getuserinfo", _T, (_ENROLLID, _READ_SLOT), ("enrollid", "name", "backupnum", "admin", "record"),
         method="get_user_info", group="users", result=UserCredential.from_wire,
         help="one credential slot of a user (template, photo, card or PIN)",
     ),
@@ -296,7 +311,8 @@ _ALL = (
         result=UserName.from_reply, since="1.1", help="a user's name",
     ),
     _c(
-        "setusername", _T, (Field("record", Mapping, arg="names", to_wire=_names),),
+        "setusername", _T,
+        (Field("record", Mapping, arg="names", to_wire=_names, annotation="Mapping[int, str]"),),
         method="set_user_names", group="users", batch=50, since="1.1",
         help="set names of many users ({enrollid: name}, 50 a frame)",
     ),
@@ -411,7 +427,13 @@ _ALL = (
         result=UserLock.from_reply, help="a user's week zones, group and validity",
     ),
     _c(
-        "setuserlock", _T, (Field("record", Iterable, arg="locks", to_wire=_records),),
+        "setuserlock", _T,
+        (
+            Field(
+                "record", Iterable, arg="locks", to_wire=_records,
+                annotation="Iterable[Mapping[str, Any]]",
+            ),
+        ),
         method="set_user_locks", group="doors", batch=50,
         help="set access rights of users ([{enrollid, weekzone, group, starttime, endtime}])",
     ),
@@ -426,7 +448,13 @@ _ALL = (
         since="3.0", help="the holiday table",
     ),
     _c(
-        "setholiday", _T, (Field("holidays", Iterable, help="30 at most", to_wire=_records),),
+        "setholiday", _T,
+        (
+            Field(
+                "holidays", Iterable, help="30 at most", to_wire=_records,
+                annotation="Iterable[Mapping[str, Any]]",
+            ),
+        ),
         method="set_holidays", group="holidays", result=_ACK, since="3.0",
         help="replace the holiday table ([{name, startday, endday, shift, dayzone}])",
     ),

@@ -11,7 +11,7 @@ frame than the standard library, see ``bench/json_codec.py``); ``json`` otherwis
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from ..errors import FrameError
 
@@ -36,6 +36,13 @@ except ImportError:  # pragma: no cover
 
     _DecodeError = (json.JSONDecodeError,)
 
+_NOT_JSON: tuple[type[Exception], ...] = (
+    *_DecodeError,
+    UnicodeDecodeError,
+    ValueError,
+    RecursionError,
+)
+
 __all__ = ["MAX_DEPTH", "decode", "encode", "kind", "name"]
 
 MAX_DEPTH = 4
@@ -50,11 +57,11 @@ def decode(data: str | bytes) -> dict[str, Any]:
     """
     try:
         frame = _loads(data)
-    except (*_DecodeError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except _NOT_JSON as exc:
         raise FrameError(f"not JSON: {exc}") from None
     if not isinstance(frame, dict):
         raise FrameError("a frame must be a JSON object")
-    frame = _strip_keys(frame, 1)
+    frame = cast("dict[str, Any]", _strip_keys(frame, 1))
     for key in ("cmd", "ret"):
         value = frame.get(key)
         if isinstance(value, str):

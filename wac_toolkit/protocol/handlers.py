@@ -16,6 +16,7 @@ from .models import DeviceInfo, LogRecord, UserCredential
 from .values import as_int, format_time
 
 __all__ = [
+    "REG_INVALID",
     "SendLog",
     "ack",
     "fail",
@@ -27,6 +28,11 @@ __all__ = [
     "sendlog_reply",
     "senduser_reply",
 ]
+
+
+REG_INVALID = "invalid registration"
+"""The ``reason`` of a refused ``reg`` that could not be read. Some firmware shows a ``reg``
+reason on its screen (PROTOCOL.md 3), so it is short human words, never parser text."""
 
 
 def ack(ret: str, **fields: Any) -> dict[str, Any]:
@@ -115,8 +121,8 @@ def handle_reg(payload: dict[str, Any], remote: Any, *, now: datetime) -> dict[s
     """
     try:
         DeviceInfo.from_reg(payload)
-    except FrameError as exc:
-        return fail("reg", str(exc))
+    except FrameError:
+        return fail("reg", REG_INVALID)
     return reg_reply(now)
 
 

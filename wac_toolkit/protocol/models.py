@@ -261,7 +261,8 @@ class LogRecord:
             _int(item.get("verifymode")),
         )  # fmt: skip
         if cls is not LogRecord or not _SETTERS:
-            return cls(**dict(zip(_WIRE_FIELDS, values, strict=True)))
+            arguments: dict[str, Any] = dict(zip(_WIRE_FIELDS, values, strict=True))
+            return cls(**arguments)
         # Every value is checked above, so skip the generated __init__: the frozen dataclass
         # sets each field through object.__setattr__, half the cost of a record on ingest.
         record = _new(LogRecord)

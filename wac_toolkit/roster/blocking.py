@@ -21,8 +21,22 @@ class RosterSync:
     """Blocking twin of a :class:`Roster`; ``run`` executes a coroutine to completion."""
 
     def __init__(self, roster: Roster, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
-        self.roster = roster
-        self._run = run
+        object.__setattr__(self, "roster", roster)
+        object.__setattr__(self, "_run", run)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """``s.roster.max_attempts = 1`` sets it on the roster, on the session's loop (some
+        settings restart a task there)."""
+        if name.startswith("_") or name == "roster":
+            object.__setattr__(self, name, value)
+            return
+        if not hasattr(self.roster, name):
+            raise AttributeError(f"the roster has no setting {name!r}")
+
+        async def assign() -> None:
+            setattr(self.roster, name, value)
+
+        self._run(assign())
 
     def __repr__(self) -> str:
         return f"<RosterSync {self.roster!r}>"

@@ -14,7 +14,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..control import ControlClient, control_file
+from ..control import ControlClient
+from ..control_endpoint import has_endpoint
 from ..errors import WacClientError
 from ..session import Session
 from ..store import describe
@@ -24,7 +25,7 @@ __all__ = ["register"]
 Action = Callable[[Session, argparse.Namespace], Awaitable[Any]]
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``wac roster`` and its subcommands to ``wac``'s subparsers."""
     roster = sub.add_parser(
         "roster",
@@ -92,6 +93,10 @@ def register(sub: Any) -> None:
     outcomes.add_argument("--sn", help="only this terminal")
     outcomes.add_argument("--failed", action="store_true", help="only failures")
     outcomes.add_argument("--limit", type=int, default=50, help="latest N (default 50)")
+    action(
+        "conflicts", "keypad enrolments not applied: they would change someone enrolled elsewhere",
+        _conflicts, changes=False,
+    )  # fmt: skip
     sync = action("sync", "re-plan terminals against the roster and deliver now", _sync)
     sync.add_argument("sn", nargs="?", help="only this terminal")
     reconcile = action(
@@ -126,7 +131,7 @@ def _runner(fn: Action, changes: bool) -> Callable[[argparse.Namespace], Awaitab
 
 async def _notify_gateway(db: str, sn: str | None) -> bool:
     """Ask a running gateway to deliver queued steps now; False when none runs."""
-    if not control_file(db).exists():
+    if not has_endpoint(db):
         shown = describe(db)  # a DSN without its password
         print(
             f"queued in {shown}; sent when `wac serve --db {shown}` runs and terminals are online"
@@ -241,6 +246,15 @@ async def _outcomes(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _conflicts(session: Session, args: argparse.Namespace) -> None:
+    frame = session.roster.conflicts()
+    if frame.empty:
+        print("no conflicts")
+        return
+    print(frame.drop(columns=["id"]).to_string(index=False))
+    print("\n(not applied; to accept one: wac roster update ENROLLID --card/--pin ...)")
+
+
 async def _sync(session: Session, args: argparse.Namespace) -> None:
     queued = await session.roster.sync(args.sn)
     print(f"{queued} step(s) queued")
@@ -248,7 +262,7 @@ async def _sync(session: Session, args: argparse.Namespace) -> None:
 
 
 async def _reconcile(session: Session, args: argparse.Namespace) -> int:
-    if not control_file(args.db).exists():
+    if not has_endpoint(args.db):
         raise WacClientError(
             f"reconcile needs the terminal: no gateway is running on {describe(args.db)} (start wac serve)"
         )

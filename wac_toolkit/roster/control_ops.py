@@ -22,7 +22,7 @@ async def roster_sync(session: Session, request: dict[str, Any]) -> int:
     sn = request.get("sn")
     if sn is not None and (not isinstance(sn, str) or not sn):
         raise ValueError("roster_sync: sn must be a serial number or absent")
-    return await session.roster.sync(sn)
+    return int(await session.roster.sync(sn))
 
 
 async def roster_reconcile(session: Session, request: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 Columns: ``enrollid, name, admin, enabled, pin, card, valid_from, valid_until, assign``;
 only ``enrollid`` is required. PINs and cards are read and written as text, so ``0012``
 stays ``0012``. An empty cell leaves that field as it is on import. ``assign`` lists targets
-separated by ``;`` (``all``, ``group:front``, a serial number).
+separated by ``;`` (``all``, ``group:front``, a serial number). Text a spreadsheet would run
+as a formula is written with a leading quote (:mod:`wac_toolkit.safe_cells`) and read back
+without it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import IO
 
 from ..protocol.models import BackupNum
 from ..protocol.values import parse_time
+from ..safe_cells import safe_text, unsafe_text
 from .model import Person, Target, check_credential, check_enrollid
 
 __all__ = ["COLUMNS", "PersonRow", "read_people", "write_people"]
@@ -55,7 +58,7 @@ def read_people(source: str | IO[str]) -> list[PersonRow]:
         raise ValueError(f"unknown CSV columns: {', '.join(sorted(unknown))}")
     rows: list[PersonRow] = []
     for line, raw in enumerate(reader, start=2):
-        cells = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        cells = {k.strip(): unsafe_text((v or "").strip()) for k, v in raw.items() if k is not None}
         try:
             rows.append(_row(cells))
         except ValueError as exc:
@@ -113,13 +116,12 @@ def write_people(people: Iterable[Person], target: IO[str]) -> int:
     writer.writerow(COLUMNS)
     count = 0
     for p in people:
-        writer.writerow(
-            [
-                p.enrollid, p.name, p.admin, "yes" if p.enabled else "no", p.pin or "",
-                p.card or "", _fmt(p.valid_from), _fmt(p.valid_until),
-                ";".join(str(t) for t in p.targets),
-            ]
-        )  # fmt: skip
+        cells = [
+            p.enrollid, p.name, p.admin, "yes" if p.enabled else "no", p.pin or "",
+            p.card or "", _fmt(p.valid_from), _fmt(p.valid_until),
+            ";".join(str(t) for t in p.targets),
+        ]  # fmt: skip
+        writer.writerow([safe_text(c) if isinstance(c, str) else c for c in cells])
         count += 1
     return count
 

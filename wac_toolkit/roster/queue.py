@@ -112,6 +112,9 @@ def replan(
     its worker and never counts as queued: it carries the roster as it was when it was taken,
     so a step still needed is queued again behind it. Returns how many steps the plan has.
     """
+    if not tables.is_adopted(db, sn):  # pending, blocked or never seen: nothing for it
+        tables.forget_terminal(db, sn)  # and adopting it later plans it in full
+        return 0
     if enrollids is None:
         tables.mark_planned(db, sn)
     wanted = tables.wanted(db, sn, enrollids, local_now)

@@ -132,14 +132,22 @@ class Roster:
     def validity_check(self, seconds: float) -> None:
         self._validity_check = float(seconds)
         if self._sweeper is not None and not self._sweeper.done():  # restart with the new pace
-            self._sweeper.cancel()
+            old = self._sweeper
+            old.cancel()
+            self._background.add(old)  # stop() awaits it
+            old.add_done_callback(self._background.discard)
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
 
     async def stop(self) -> None:
         """Stop sending (queued steps stay in the store for the next start)."""
-        for task in [*self._background, *([self._sweeper] if self._sweeper else [])]:
+        tasks = [*self._background, *([self._sweeper] if self._sweeper else [])]
+        current = asyncio.current_task()
+        tasks = [t for t in tasks if t is not current]
+        for task in tasks:
             task.cancel()
         self._sweeper = None
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)  # cancelled tasks are awaited
         await self.worker.stop()
 
     # -- people -------------------------------------------------------------------------------
@@ -193,7 +201,7 @@ class Roster:
     ) -> Person:
         """Change some fields of a person (``pin=None`` removes the PIN); returns the new state."""
         enrollid = check_enrollid(enrollid)
-        changes = {
+        changes: dict[str, Any] = {
             k: v
             for k, v in dict(
                 name=name, admin=admin, enabled=enabled, valid_from=valid_from,
@@ -353,6 +361,22 @@ class Roster:
         """Settled steps, oldest first: ``ok`` and, for failures, the terminal's ``reason``."""
         rows = self._read(lambda db: queue.outcome_rows(db, sn, limit))
         return _frame(rows, queue.OUTCOME_COLUMNS)
+
+    def conflicts(self) -> pd.DataFrame:
+        """Keypad enrolments not applied because they would have changed a person enrolled
+        elsewhere (or by the API): which terminal, who, which slot, when, how often. The
+        credential itself is never shown; apply one deliberately with :meth:`set_credential`."""
+        import pandas as pd
+
+        rows = self._read(tables.conflicts)
+        columns = ["id", "sn", "enrollid", "backupnum", "name", "first_at", "last_at", "count"]
+        frame = pd.DataFrame(rows, columns=columns)
+        for column in ("first_at", "last_at"):
+            frame[column] = pd.to_datetime(frame[column].astype("int64"), unit="us", utc=True)
+        return frame.astype(
+            {"id": "int64", "sn": "string", "enrollid": "int64", "backupnum": "int16",
+             "name": "string", "count": "int64"}
+        )  # fmt: skip
 
     def pending_counts(self) -> dict[str, int]:
         """Queued steps per known terminal (0 included): what a "pending" sensor shows."""
@@ -615,6 +639,14 @@ class Roster:
         return self.session.now_local().strftime("%Y-%m-%d %H:%M:%S")
 
     async def _adopt(self, event: UserPushed) -> None:
+        """A keypad enrolment from an adopted terminal: a new person joins the roster; one
+        that would change an existing person's credential is a conflict (recorded in
+        :meth:`conflicts`, not applied, and the terminal is set back to the roster's view)
+        unless the person was enrolled on that very terminal."""
+        terminal = self.session.terminal(event.sn)
+        if terminal is None or not terminal.adopted:
+            log.info("roster: keypad enrolment from %s ignored: not adopted", event.sn)
+            return
         credential = event.credential
         try:
             enrollid = check_enrollid(credential.enrollid)
@@ -640,10 +672,28 @@ class Roster:
                 )
                 target = Target.parse(spread) if spread else Target("terminal", event.sn)
                 tables.set_assignments(db, enrollid, [target])
-            else:
+            elif person.credentials.get(int(slot)) == text:
+                return  # a re-send of what the roster already has
+            elif _enrolled_on(db, enrollid) == event.sn:
                 tables.put_credential(db, enrollid, int(slot), text)
+            else:
+                log.warning(
+                    "roster: keypad enrolment from %s would change %s of person %s, enrolled"
+                    " elsewhere; recorded as a conflict, not applied (wac roster conflicts)",
+                    event.sn, slot.label, enrollid,
+                )  # fmt: skip
+                tables.record_conflict(
+                    db, event.sn, enrollid, int(slot), text, credential.name, now_micros()
+                )
 
         await self._change([enrollid], write)
+
+
+def _enrolled_on(db: sqlite3.Connection, enrollid: int) -> str | None:
+    """The terminal whose keypad created this person, if any (``source`` ``keypad:SN``)."""
+    row = db.execute("SELECT source FROM roster_people WHERE enrollid = ?", (enrollid,)).fetchone()
+    source = row[0] if row else None
+    return source[len("keypad:") :] if source and source.startswith("keypad:") else None
 
 
 def _everywhere(db: sqlite3.Connection) -> set[str]:
@@ -731,6 +781,8 @@ def _frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFram
     for column in ("next_at", "created_at", "at"):
         if column in frame:
             frame[column] = pd.to_datetime(frame[column].astype("int64"), unit="us", utc=True)
+    if "next_at" in frame:  # 0 means "no wait": NaT, not 1970-01-01
+        frame["next_at"] = frame["next_at"].where(frame["next_at"].dt.year > 1970)
     types = {"id": "int64", "sn": "string", "cmd": "string", "enrollid": "int64",
              "backupnum": "Int16", "enabled": "boolean", "attempts": "int16",
              "ok": "bool", "reason": "string", "last_error": "string"}  # fmt: skip

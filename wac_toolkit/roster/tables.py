@@ -20,6 +20,7 @@ from .model import ALL, Held, Person, Target, Wanted
 __all__ = [
     "SCHEMA",
     "bump",
+    "conflicts",
     "create",
     "delete_credential",
     "forget_held_user",
@@ -27,8 +28,10 @@ __all__ = [
     "get_person",
     "group_members",
     "groups",
+    "forget_terminal",
     "held",
     "holders",
+    "is_adopted",
     "is_current",
     "known_ids",
     "list_people",
@@ -36,6 +39,7 @@ __all__ = [
     "mark_held_user",
     "mark_planned",
     "put_credential",
+    "record_conflict",
     "remove_person",
     "set_assignments",
     "set_group",
@@ -87,6 +91,18 @@ SCHEMA = (
         enrollid INTEGER NOT NULL,
         enabled INTEGER NOT NULL,
         PRIMARY KEY (sn, enrollid)
+    )""",
+    """CREATE TABLE IF NOT EXISTS roster_conflicts (
+        id INTEGER PRIMARY KEY,
+        sn TEXT NOT NULL,
+        enrollid INTEGER NOT NULL,
+        backupnum INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        name TEXT,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        count INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (sn, enrollid, backupnum, record)
     )""",
 )
 
@@ -225,10 +241,25 @@ def group_members(db: sqlite3.Connection, name: str) -> list[str]:
     return [r[0] for r in db.execute("SELECT sn FROM roster_groups WHERE name = ?", (name,))]
 
 
+def is_adopted(db: sqlite3.Connection, sn: str) -> bool:
+    """Only adopted terminals are planned for: a pending or blocked serial (or one never
+    seen) gets no credentials and no steps, whatever its assignments say."""
+    row = db.execute("SELECT state FROM devices WHERE sn = ?", (sn,)).fetchone()
+    return row is not None and row[0] == "adopted"
+
+
+def forget_terminal(db: sqlite3.Connection, sn: str) -> None:
+    """``sn`` is no longer adopted: drop its queued steps and plan marks, so that adopting
+    it again plans it in full."""
+    db.execute("DELETE FROM roster_queue WHERE sn = ? AND taken IS NULL", (sn,))
+    db.execute("DELETE FROM roster_planned WHERE sn = ?", (sn,))
+
+
 def terminals(db: sqlite3.Connection) -> list[str]:
-    """Every terminal the roster may address: seen by the gateway, grouped, or assigned."""
+    """Every terminal the roster may address: adopted by the gateway, grouped, or assigned
+    (``all`` means these; only the adopted ones among them are planned for)."""
     rows = db.execute(
-        "SELECT sn FROM devices UNION SELECT sn FROM roster_groups"
+        "SELECT sn FROM devices WHERE state = 'adopted' UNION SELECT sn FROM roster_groups"
         " UNION SELECT name FROM roster_assignments WHERE kind = 'terminal'"
         " UNION SELECT DISTINCT sn FROM credentials ORDER BY 1"
     )
@@ -267,8 +298,11 @@ def wanted(
     """What the roster says ``sn`` should hold.
 
     With ``local_now`` (terminal wall time, ``YYYY-MM-DD HH:MM:SS``) a person outside their
-    validity window is wanted disabled; without it windows are not applied.
+    validity window is wanted disabled; without it windows are not applied. A terminal not
+    adopted wants nobody (:func:`is_adopted`).
     """
+    if not is_adopted(db, sn):
+        return {}
     where, args = _ids("p.enrollid", enrollids)
     enabled, window = "p.enabled <> 0", []
     if local_now is not None:
@@ -354,6 +388,36 @@ def mark_held_user(db: sqlite3.Connection, sn: str, enrollid: int, name: str, ad
 
 def forget_held_user(db: sqlite3.Connection, sn: str, enrollid: int) -> None:
     db.execute("DELETE FROM roster_enabled WHERE sn = ? AND enrollid = ?", (sn, enrollid))
+
+
+# -- keypad conflicts --------------------------------------------------------------------------
+
+
+def record_conflict(
+    db: sqlite3.Connection,
+    sn: str,
+    enrollid: int,
+    backupnum: int,
+    record: str,
+    name: str | None,
+    at: int,
+) -> None:
+    """A keypad enrolment that would have changed someone else's credential: kept for the
+    operator, not applied (a repeat only counts)."""
+    db.execute(
+        "INSERT INTO roster_conflicts (sn, enrollid, backupnum, record, name, first_at, last_at)"
+        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (sn, enrollid, backupnum, record) DO UPDATE SET"
+        " last_at = excluded.last_at, count = roster_conflicts.count + 1",
+        (sn, enrollid, backupnum, record, name, at, at),
+    )
+
+
+def conflicts(db: sqlite3.Connection) -> list[tuple[object, ...]]:
+    """Recorded conflicts, oldest first, without the credential itself."""
+    return db.execute(
+        "SELECT id, sn, enrollid, backupnum, name, first_at, last_at, count"
+        " FROM roster_conflicts ORDER BY id"
+    ).fetchall()
 
 
 # -- generations: has a terminal been planned against the roster as it is now? --------------

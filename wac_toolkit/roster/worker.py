@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import CommandTimeout, DeviceError, StoreError, WacClientError
 from . import queue, tables
+from .drift import ROSTER_STEP
 from .events import SyncFailed, SyncSucceeded
 from .model import OpKind, Person
 
@@ -97,8 +98,11 @@ class SyncWorker:
         """Until ``sn`` has nothing due (or went offline)."""
         while self.busy(sn):
             waiter = asyncio.ensure_future(self._idle[sn].wait())
-            await asyncio.wait({waiter, self._tasks[sn]}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
+            try:
+                await asyncio.wait({waiter, self._tasks[sn]}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+                await asyncio.gather(waiter, return_exceptions=True)
 
     @contextlib.asynccontextmanager
     async def paused(self, sn: str) -> AsyncIterator[None]:
@@ -119,16 +123,16 @@ class SyncWorker:
         tasks = list(self._tasks.values()) + ([self._poller] if self._poller else [])
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        for result in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(result, Exception):
+                log.error("roster task ended with an error", exc_info=result)
         self._tasks.clear()
 
     # -- the per-terminal task ----------------------------------------------------------------
 
     def _online(self, sn: str) -> bool:
         terminal = self.session.terminal(sn)
-        if terminal is None or not terminal.online:
+        if terminal is None or not terminal.online or not terminal.adopted:
             return False
         presence = getattr(self.session, "presence", None)  # several gateways, one store:
         return presence is None or presence.holds(sn)  # only the lease holder delivers
@@ -143,8 +147,11 @@ class SyncWorker:
                 wake.clear()
                 if sn in self._paused:  # record what was done, then wait to be resumed
                     if done is not None:
-                        with contextlib.suppress(StoreError):
+                        try:
                             await store.run_write(done.record)
+                        except StoreError as exc:  # kept in ``done``: recorded on resume
+                            log.warning("roster: cannot record a step done on %s: %s", sn, exc)
+                        else:
                             self._succeeded(done)
                             done = None
                     idle.set()
@@ -173,8 +180,14 @@ class SyncWorker:
                     await asyncio.wait_for(wake.wait(), max(0.0, min(wait, self.poll)))
                 idle.clear()
             if done is not None:
-                await store.run_write(done.record)
-                self._succeeded(done)
+                try:
+                    await store.run_write(done.record)
+                except StoreError as exc:  # the step stays queued; re-sending it is harmless
+                    log.warning(
+                        "roster: step done on %s not recorded (%s); it will be sent again", sn, exc
+                    )
+                else:
+                    self._succeeded(done)
         finally:
             idle.set()
             if self._tasks.get(sn) is asyncio.current_task():
@@ -186,13 +199,16 @@ class SyncWorker:
         while not self._stopping:
             await asyncio.sleep(self.poll)
             now = now_micros()
-            with contextlib.suppress(StoreError, sqlite3.Error):
+            try:
                 due = await asyncio.get_running_loop().run_in_executor(
                     None, self._due_terminals, now
                 )
-                for sn in due:
-                    if sn not in self._tasks:
-                        self.kick(sn)
+            except (StoreError, sqlite3.Error) as exc:  # tried again at the next poll
+                log.warning("roster: cannot read the queue (%s); retrying in %g s", exc, self.poll)
+                continue
+            for sn in due:
+                if sn not in self._tasks:
+                    self.kick(sn)
 
     def _due_terminals(self, now: int) -> list[str]:
         with self.session.store.reader() as db:
@@ -206,6 +222,7 @@ class SyncWorker:
         when the terminal went away."""
         store = self.session.store
         attempts = step.attempts + 1
+        marker = ROSTER_STEP.set(True)  # our own step: not drift (see roster/drift.py)
         try:
             await self._execute(step.sn, step, person)
         except (DeviceError, CommandTimeout) as exc:
@@ -220,6 +237,8 @@ class SyncWorker:
                 lambda db: db.execute("DELETE FROM roster_queue WHERE id = ?", (step.id,))
             )
             return True
+        finally:
+            ROSTER_STEP.reset(marker)
         return _Done(step, person, attempts, now_micros())
 
     def _succeeded(self, done: _Done) -> None:

@@ -41,7 +41,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from ..errors import StoreError
 from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
@@ -67,14 +67,18 @@ _NOW = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 COMMAND_CHANNEL = "wac_commands"
 """NOTIFY channel on which a queued command wakes its gateway (payload: the gateway's id)."""
 
+TERMINALS_CHANNEL = "wac_terminals"
+"""NOTIFY channel on which a terminal's trust state change (adopt, block, forget) reaches
+every gateway on the database (payload: the serial), committed with the change."""
+
 MIGRATION_LOCK = 0x7761_6373_746F_7265  # "wacstore": one key for every wac database
 """Advisory lock taken by the migration transaction, so concurrent starts upgrade once."""
 
 INSERT_LOGS = """
 INSERT INTO logs (sn, enrollid, name, time, time_raw, mode, inout, event, temp, verifymode,
-                  logindex, received_at, has_image)
+                  logindex, received_at, has_image, pending)
 SELECT %b, r.enrollid, r.name, r.time, r.time_raw, r.mode, r.inout, r.event, r.temp,
-       r.verifymode, %b, %b, r.has_image
+       r.verifymode, %b, %b, r.has_image, %b
 FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], %b::int[], %b::int[], %b::int[],
             %b::float8[], %b::int[], %b::smallint[])
      WITH ORDINALITY AS r(enrollid, name, time, time_raw, mode, inout, event, temp, verifymode,
@@ -167,6 +171,7 @@ class PostgresStore:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._failing: str | None = None
         self._closed = False
+        self._closing = threading.Lock()
         self._writer = threading.Thread(target=self._write_loop, name="wac-pg-store", daemon=True)
         self._writer.start()
 
@@ -175,7 +180,17 @@ class PostgresStore:
 
     # -- writes -------------------------------------------------------------------------------
 
-    async def save_device(self, info: DeviceInfo, remote: str | None, seen_at: datetime) -> None:
+    async def save_device(
+        self,
+        info: DeviceInfo,
+        remote: str | None,
+        seen_at: datetime,
+        *,
+        state: str | None = None,
+        identity: dict[str, str] | None = None,
+    ) -> None:
+        """Remember a terminal's latest ``reg``; with ``state`` also its trust state and
+        pinned identity (see :meth:`set_device_state`)."""
         devinfo = json.dumps(info.to_wire() | {"cpusn": info.cpusn}, ensure_ascii=False)
         at = micros(seen_at)
 
@@ -184,11 +199,61 @@ class PostgresStore:
                 "INSERT INTO devices (sn, modelname, firmware, devinfo, remote, first_seen,"
                 " last_seen) VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (sn) DO UPDATE SET"
                 " modelname=excluded.modelname, firmware=excluded.firmware,"
-                " devinfo=excluded.devinfo, remote=excluded.remote, last_seen=excluded.last_seen",
-                (info.sn, info.modelname, info.firmware, devinfo, remote, at, at),
-            )
+                " devinfo=excluded.devinfo, remote=excluded.remote, last_seen=excluded.last_seen,"
+                " first_seen=coalesce(devices.first_seen, excluded.first_seen)",
+                (_text(info.sn), _text(info.modelname), _text(info.firmware), _text(devinfo),
+                 _text(remote), at, at),
+            )  # fmt: skip
+            if state is not None:
+                _set_state(db, info.sn, state, identity)
 
         await self._submit(write)
+
+    async def set_device_state(
+        self, sn: str, state: str, identity: dict[str, str] | None = None
+    ) -> None:
+        """Set a terminal's trust state and pinned identity (a serial never seen gets a row);
+        adopting it promotes the logs it sent while pending. Every gateway on the database
+        hears of it (NOTIFY on commit) and applies it to its own connections."""
+        await self._submit(lambda db: _set_state(db, sn, state, identity))
+
+    async def forget_device(self, sn: str) -> bool:
+        """Drop a terminal: its row, what it is known to hold, and the logs it sent while
+        pending (records accepted from it while adopted stay). False if it was unknown."""
+
+        def write(db: Any) -> bool:
+            cursor = db.execute("DELETE FROM devices WHERE sn = %s", (sn,))
+            db.execute("DELETE FROM logs WHERE sn = %s AND pending = 1", (sn,))
+            db.execute("DELETE FROM credentials WHERE sn = %s", (sn,))
+            db.execute("SELECT pg_notify(%s, %s)", (TERMINALS_CHANNEL, sn))
+            return bool(cursor.rowcount)
+
+        return await self._submit(write)
+
+    async def quarantine_frame(
+        self,
+        sn: str,
+        cmd: str,
+        items: Sequence[tuple[str, str]],
+        received_at: datetime | None = None,
+    ) -> int:
+        """Keep unreadable items (``(reason, raw)`` pairs) a terminal sent; returns how many
+        were new (a re-sent batch quarantines nothing twice)."""
+        at = micros(received_at or datetime.now(UTC))
+        rows = [(sn, cmd, _text(reason), _text(raw), at) for reason, raw in items]
+
+        def write(db: Any) -> int:
+            new = 0
+            for row in rows:
+                cursor = db.execute(
+                    "INSERT INTO quarantine (sn, cmd, reason, raw, received_at)"
+                    " VALUES (%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING",
+                    row,
+                )
+                new += cursor.rowcount
+            return new
+
+        return await self._submit(write)
 
     async def ingest_logs(
         self,
@@ -197,7 +262,10 @@ class PostgresStore:
         *,
         logindex: int | None,
         received_at: datetime,
+        pending: bool = False,
     ) -> list[int]:
+        """Store records, dropping duplicates; ``pending`` marks them as from a terminal not
+        adopted yet (left out of ``fetch_logs`` unless asked for)."""
         if not records:
             return []
         at = micros(received_at)
@@ -217,7 +285,8 @@ class PostgresStore:
         images = {i: r.image_bytes() for i, r in enumerate(records) if r.image}
 
         def write(db: Any) -> list[int]:
-            rows = db.execute(INSERT_LOGS, (sn, logindex, at, *arrays), prepare=True).fetchall()
+            params = (sn, logindex, at, int(pending), *arrays)
+            rows = db.execute(INSERT_LOGS, params, prepare=True).fetchall()
             new = sorted((first[_key(*row[1:])], row[0]) for row in rows)
             photos = [(log_id, images[p]) for p, log_id in new if images.get(p)]
             if photos:
@@ -362,27 +431,60 @@ class PostgresStore:
         rows = self._fetch(sql, (command_id,), retry=not forget)
         return rows[0] if rows else None
 
-    def listen(self, channel: str) -> Any:
-        """A dedicated connection LISTENing on ``channel`` (its ``notifies()`` wakes a taker)."""
+    def listen(self, *channels: str) -> Any:
+        """A dedicated connection LISTENing on ``channels`` (its ``notifies()`` wakes a
+        taker, and tells of terminal states changed by other processes)."""
         db = self._connect()
-        db.execute(f"LISTEN {channel}")
+        for channel in channels:
+            db.execute(f"LISTEN {channel}")
         return db
 
     # -- reads --------------------------------------------------------------------------------
 
     def devices(self) -> list[dict[str, Any]]:
         rows = self._fetch(
-            "SELECT sn, modelname, firmware, devinfo, remote, first_seen, last_seen"
-            " FROM devices ORDER BY last_seen DESC"
+            "SELECT sn, modelname, firmware, devinfo, remote, first_seen, last_seen, state,"
+            " identity FROM devices ORDER BY last_seen DESC NULLS LAST"
         )
         return [
             {
                 "sn": sn, "modelname": model, "firmware": firmware,
                 "devinfo": json.loads(devinfo or "{}"), "remote": remote,
                 "first_seen": _from_micros(first), "last_seen": _from_micros(last),
+                "state": state, "identity": json.loads(identity) if identity else None,
             }
-            for sn, model, firmware, devinfo, remote, first, last in rows
+            for sn, model, firmware, devinfo, remote, first, last, state, identity in rows
         ]  # fmt: skip
+
+    def device_states(self, sns: Sequence[str] | None = None) -> dict[str, tuple[str, Any]]:
+        """Terminal -> (state, pinned identity) as the database has them now (what another
+        gateway or ``wac terminals`` decided), for every terminal or those in ``sns``."""
+        sql, args = "SELECT sn, state, identity FROM devices", []
+        if sns is not None:
+            sql, args = sql + " WHERE sn = ANY(%s)", [list(sns)]
+        return {
+            sn: (state, json.loads(identity) if identity else None)
+            for sn, state, identity in self._fetch(sql, args)
+        }
+
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Quarantined items, newest first (``id, sn, cmd, reason, raw, received_at``)."""
+        sql = "SELECT id, sn, cmd, reason, raw, received_at FROM quarantine"
+        args: list[Any] = []
+        if sn is not None:
+            sql += " WHERE sn = %s"
+            args.append(sn)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            {"id": id_, "sn": sn_, "cmd": cmd, "reason": reason, "raw": raw,
+             "received_at": _from_micros(at)}
+            for id_, sn_, cmd, reason, raw, at in self._fetch(sql, args)
+        ]  # fmt: skip
+
+    def quarantine_count(self) -> int:
+        return int(self._fetch("SELECT count(*) FROM quarantine")[0][0])
 
     def fetch_logs(self, query: LogQuery) -> list[tuple[Any, ...]]:
         sql, args = self.logs_sql(query)
@@ -390,7 +492,7 @@ class PostgresStore:
 
     def logs_sql(self, query: LogQuery) -> tuple[str, list[Any]]:
         """The SQL and parameters ``fetch_logs`` runs (benchmarks compare against it)."""
-        where: list[str] = []
+        where: list[str] = [] if query.include_pending else ["pending = 0"]
         args: list[Any] = []
         if query.since is not None:
             where.append("time >= %s")
@@ -421,7 +523,7 @@ class PostgresStore:
         """
         import io
 
-        import pyarrow.csv as pacsv
+        import pyarrow.csv as pacsv  # type: ignore[import-untyped]  # no type hints
 
         from ..dataframe import row_type
 
@@ -509,11 +611,15 @@ class PostgresStore:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(None)
+        """Finish the writes queued so far; any write submitted meanwhile fails with
+        :class:`StoreError` (its caller never waits for ever)."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
         self._writer.join(timeout=30)
+        self._fail_queued()
         with self._idle_lock:
             idle, self._idle = self._idle, []
         for db in idle:
@@ -578,11 +684,23 @@ class PostgresStore:
                         db.close()
         raise AssertionError("unreachable")
 
+    def _fail_queued(self) -> None:
+        error = StoreError("store is closed")
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None and not job[1].done():
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    job[1].set_exception(error)
+
     async def _submit(self, fn: Callable[[Any], T]) -> T:
-        if self._closed:
-            raise StoreError("store is closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((fn, future))
+        with self._closing:
+            if self._closed:
+                raise StoreError("store is closed")
+            self._queue.put((fn, future))
         return await asyncio.wrap_future(future)
 
     def _write_loop(self) -> None:
@@ -735,12 +853,28 @@ def _portable(inner: contextlib.AbstractContextManager[Any]) -> Iterator[Portabl
         yield Portable(db)
 
 
+@overload
+def _text(value: str) -> str: ...
+@overload
+def _text(value: str | None) -> str | None: ...
 def _text(value: str | None) -> str | None:
     """PostgreSQL text cannot hold NUL (SQLite can): it becomes U+FFFD rather than making a
     terminal's frame fail for ever (it would re-send it and never get past it)."""
     if value is None or "\x00" not in value:
         return value
     return value.replace("\x00", "\ufffd")
+
+
+def _set_state(db: Any, sn: str, state: str, identity: dict[str, str] | None) -> None:
+    pinned = json.dumps(identity, sort_keys=True) if identity else None
+    db.execute(
+        "INSERT INTO devices (sn, state, identity) VALUES (%s,%s,%s) ON CONFLICT (sn) DO UPDATE"
+        " SET state=excluded.state, identity=excluded.identity",
+        (sn, state, _text(pinned)),
+    )
+    if state == "adopted":
+        db.execute("UPDATE logs SET pending = 0 WHERE sn = %s AND pending = 1", (sn,))
+    db.execute("SELECT pg_notify(%s, %s)", (TERMINALS_CHANNEL, sn))
 
 
 def _from_micros(value: int | None) -> datetime | None:

@@ -21,12 +21,14 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import StoreError
+from ..private import create_private_file, tighten
 from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .base import LOG_COLUMNS, LogQuery
 from .migrations import upgrade_sqlite
@@ -87,7 +89,16 @@ _INSERT_LOG = (
     "INSERT OR IGNORE INTO logs (sn, enrollid, name, time, time_raw, mode, inout, event, temp,"
     " verifymode, logindex, received_at, has_image) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+_INSERT_PENDING_LOG = _INSERT_LOG.replace("has_image)", "has_image, pending)").replace("?)", "?,1)")
+"""A record from a terminal not adopted (yet): kept, but left out of ``fetch_logs``."""
 _memory_ids = itertools.count()
+
+
+def _tighten(path: str) -> None:
+    """Store files an older version left readable by others become owner-only (once SQLite
+    has accepted the file as a database: a file that is not one is left as it was)."""
+    for suffix in ("", "-wal", "-shm"):
+        tighten(path + suffix)
 
 
 def micros(moment: datetime) -> int:
@@ -110,26 +121,43 @@ class SQLiteStore:
             raise ValueError(f"unknown synchronous level {synchronous!r}")
         self.path = str(path)
         self.synchronous = synchronous.upper()
+        created = True
         if self.path == ":memory:":
             self._uri = f"file:wac-memory-{next(_memory_ids)}?mode=memory&cache=shared"
         else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._uri = Path(self.path).absolute().as_uri()
+            # 600 before SQLite opens it: SQLite gives its -wal and -shm the file's mode.
+            created = create_private_file(self.path)
         self._keeper = self._connect()  # keeps a memory database alive; creates the schema
         upgrade_sqlite(self._keeper)  # numbered steps (migrations.py); SCHEMA is step 1
+        if not created:
+            _tighten(self.path)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._failing: str | None = None
         """Why writes fail right now (disk full, read-only), or None while they work."""
+        self._closed = False
+        self._closing = threading.Lock()
+        """Makes "not closed, so queue the write" atomic with :meth:`close`."""
         self._writer = threading.Thread(target=self._write_loop, name="wac-store", daemon=True)
         self._writer.start()
-        self._closed = False
 
     def __repr__(self) -> str:
         return f"<SQLiteStore {self.path}>"
 
     # -- writes -------------------------------------------------------------------------------
 
-    async def save_device(self, info: DeviceInfo, remote: str | None, seen_at: datetime) -> None:
+    async def save_device(
+        self,
+        info: DeviceInfo,
+        remote: str | None,
+        seen_at: datetime,
+        *,
+        state: str | None = None,
+        identity: dict[str, str] | None = None,
+    ) -> None:
+        """Remember a terminal's latest ``reg``; with ``state`` also its trust state and
+        pinned identity (see :meth:`set_device_state`)."""
         devinfo = json.dumps(info.to_wire() | {"cpusn": info.cpusn}, ensure_ascii=False)
         at = micros(seen_at)
 
@@ -138,11 +166,38 @@ class SQLiteStore:
                 "INSERT INTO devices (sn, modelname, firmware, devinfo, remote, first_seen,"
                 " last_seen) VALUES (?,?,?,?,?,?,?) ON CONFLICT (sn) DO UPDATE SET"
                 " modelname=excluded.modelname, firmware=excluded.firmware,"
-                " devinfo=excluded.devinfo, remote=excluded.remote, last_seen=excluded.last_seen",
+                " devinfo=excluded.devinfo, remote=excluded.remote, last_seen=excluded.last_seen,"
+                " first_seen=coalesce(devices.first_seen, excluded.first_seen)",
                 (info.sn, info.modelname, info.firmware, devinfo, remote, at, at),
             )
+            if state is not None:
+                _set_state(db, info.sn, state, identity)
 
         await self._submit(write)
+
+    async def set_device_state(
+        self, sn: str, state: str, identity: dict[str, str] | None = None
+    ) -> None:
+        """Set a terminal's trust state (``pending``/``adopted``/``blocked``) and pinned
+        identity; a serial never seen gets a row (adopted ahead of its first connection).
+        Adopting it promotes the logs it sent while pending into the normal log."""
+
+        def write(db: sqlite3.Connection) -> None:
+            _set_state(db, sn, state, identity)
+
+        await self._submit(write)
+
+    async def forget_device(self, sn: str) -> bool:
+        """Drop a terminal: its row, what it is known to hold, and the logs it sent while
+        pending (records accepted from it while adopted stay). False if it was unknown."""
+
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute("DELETE FROM devices WHERE sn = ?", (sn,))
+            db.execute("DELETE FROM logs WHERE sn = ? AND pending = 1", (sn,))
+            db.execute("DELETE FROM credentials WHERE sn = ?", (sn,))
+            return cursor.rowcount > 0
+
+        return await self._submit(write)
 
     async def ingest_logs(
         self,
@@ -151,8 +206,12 @@ class SQLiteStore:
         *,
         logindex: int | None,
         received_at: datetime,
+        pending: bool = False,
     ) -> list[int]:
+        """Store records, dropping duplicates; ``pending`` marks them as from a terminal not
+        adopted yet (left out of ``fetch_logs`` unless asked for)."""
         at = micros(received_at)
+        insert = _INSERT_PENDING_LOG if pending else _INSERT_LOG
         rows = [
             (
                 sn, r.enrollid, r.name, r.time, r.time_raw if r.time_raw != r.time else None,
@@ -168,7 +227,7 @@ class SQLiteStore:
                 # Fast path: all new or all replayed. A partly replayed batch is redone row by row.
                 db.execute("SAVEPOINT batch")
                 before = db.total_changes
-                db.executemany(_INSERT_LOG, rows)
+                db.executemany(insert, rows)
                 changed = db.total_changes - before
                 if changed in (0, len(rows)):
                     db.execute("RELEASE batch")
@@ -178,7 +237,7 @@ class SQLiteStore:
             images = {id(row): image for row, image in photos}
             new: list[int] = []
             for position, row in enumerate(rows):
-                cursor = db.execute(_INSERT_LOG, row)
+                cursor = db.execute(insert, row)
                 if not cursor.rowcount:
                     continue
                 new.append(position)
@@ -214,6 +273,7 @@ class SQLiteStore:
         await self._submit(write)
 
     async def delete_credential(self, sn: str, enrollid: int, backupnum: int) -> None:
+        args: tuple[object, ...]
         if backupnum == BackupNum.ALL:
             sql, args = "sn = ? AND enrollid = ?", (sn, enrollid)
         elif backupnum == BackupNum.ALL_FINGERPRINTS:
@@ -226,6 +286,29 @@ class SQLiteStore:
 
         await self._submit(write)
 
+    async def quarantine_frame(
+        self,
+        sn: str,
+        cmd: str,
+        items: Sequence[tuple[str, str]],
+        received_at: datetime | None = None,
+    ) -> int:
+        """Keep unreadable items (``(reason, raw)`` pairs) a terminal sent; returns how many
+        were new (a re-sent batch quarantines nothing twice)."""
+        at = micros(received_at or datetime.now(UTC))
+        rows = [(sn, cmd, reason, raw, at) for reason, raw in items]
+
+        def write(db: sqlite3.Connection) -> int:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO quarantine (sn, cmd, reason, raw, received_at)"
+                " VALUES (?,?,?,?,?)",
+                rows,
+            )
+            return db.total_changes - before
+
+        return await self._submit(write)
+
     async def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` inside the writer's next transaction (for store extensions)."""
         return await self._submit(fn)
@@ -235,17 +318,29 @@ class SQLiteStore:
     def devices(self) -> list[dict[str, Any]]:
         with self.reader() as db:
             rows = db.execute(
-                "SELECT sn, modelname, firmware, devinfo, remote, first_seen, last_seen"
-                " FROM devices ORDER BY last_seen DESC"
+                "SELECT sn, modelname, firmware, devinfo, remote, first_seen, last_seen, state,"
+                " identity FROM devices ORDER BY last_seen DESC"
             ).fetchall()
         return [
             {
                 "sn": sn, "modelname": model, "firmware": firmware,
                 "devinfo": json.loads(devinfo or "{}"), "remote": remote,
                 "first_seen": _from_micros(first), "last_seen": _from_micros(last),
+                "state": state, "identity": json.loads(identity) if identity else None,
             }
-            for sn, model, firmware, devinfo, remote, first, last in rows
+            for sn, model, firmware, devinfo, remote, first, last, state, identity in rows
         ]  # fmt: skip
+
+    def device_states(self, sns: Sequence[str] | None = None) -> dict[str, tuple[str, Any]]:
+        """Terminal -> (state, pinned identity) as stored now (all, or those in ``sns``)."""
+        sql, args = "SELECT sn, state, identity FROM devices", list(sns or ())
+        if sns is not None:
+            sql += f" WHERE sn IN ({','.join('?' * len(args))})"
+        with self.reader() as db:
+            rows = db.execute(sql, args).fetchall()
+        return {
+            sn: (state, json.loads(identity) if identity else None) for sn, state, identity in rows
+        }
 
     def fetch_logs(self, query: LogQuery) -> list[tuple[Any, ...]]:
         sql, args = self.logs_sql(query)
@@ -254,7 +349,7 @@ class SQLiteStore:
 
     def logs_sql(self, query: LogQuery) -> tuple[str, list[Any]]:
         """The SQL and parameters ``fetch_logs`` runs (benchmarks compare against it)."""
-        where: list[str] = []
+        where: list[str] = [] if query.include_pending else ["pending = 0"]
         args: list[Any] = []
         if query.since is not None:
             where.append("time >= ?")
@@ -324,24 +419,61 @@ class SQLiteStore:
             for enrollid, name, time, time_raw, mode, inout, event in reversed(rows)
         ]
 
+    def quarantined(self, sn: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Quarantined items, newest first (``id, sn, cmd, reason, raw, received_at``)."""
+        sql = "SELECT id, sn, cmd, reason, raw, received_at FROM quarantine"
+        args: list[Any] = []
+        if sn is not None:
+            sql += " WHERE sn = ?"
+            args.append(sn)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self.reader() as db:
+            rows = db.execute(sql, args).fetchall()
+        return [
+            {"id": id_, "sn": sn_, "cmd": cmd, "reason": reason, "raw": raw,
+             "received_at": _from_micros(at)}
+            for id_, sn_, cmd, reason, raw, at in rows
+        ]  # fmt: skip
+
+    def quarantine_count(self) -> int:
+        with self.reader() as db:
+            return int(db.execute("SELECT count(*) FROM quarantine").fetchone()[0])
+
     def log_image(self, log_id: int) -> bytes | None:
         with self.reader() as db:
             row = db.execute("SELECT image FROM log_images WHERE log_id = ?", (log_id,)).fetchone()
         return bytes(row[0]) if row else None
 
-    def reader(self) -> sqlite3.Connection:
+    def reader(self) -> _Reader:
         """A fresh read connection; use it as a context manager and drop it after."""
         return _Reader(self._connect())
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(None)
+        """Finish the writes queued so far; any write submitted meanwhile fails with
+        :class:`StoreError` (its caller never waits for ever)."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
         self._writer.join(timeout=30)
+        self._fail_queued()
         self._keeper.close()
+
+    def _fail_queued(self) -> None:
+        error = StoreError("store is closed")
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None and not job[1].done():
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    job[1].set_exception(error)
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -355,15 +487,16 @@ class SQLiteStore:
         db = sqlite3.connect(self._uri, uri=True, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA busy_timeout = 5000")
         if self.path != ":memory:":
-            db.execute("PRAGMA journal_mode = WAL")
+            _wal(db)
         db.execute(f"PRAGMA synchronous = {self.synchronous}")
         return db
 
     async def _submit(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        if self._closed:
-            raise StoreError("store is closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((fn, future))
+        with self._closing:
+            if self._closed:
+                raise StoreError("store is closed")
+            self._queue.put((fn, future))
         return await asyncio.wrap_future(future)
 
     def _write_loop(self) -> None:
@@ -377,7 +510,7 @@ class SQLiteStore:
                 except queue.Empty:
                     break
                 jobs.append(job)
-            stop = jobs[-1] is None
+            stop = jobs[-1] is None  # close() queues None last: nothing is queued after it
             batch = [j for j in jobs if j is not None]
             if batch:
                 try:
@@ -458,6 +591,33 @@ class SQLiteStore:
             if not future.done():
                 with contextlib.suppress(concurrent.futures.InvalidStateError):
                     future.set_exception(error)
+
+
+def _set_state(
+    db: sqlite3.Connection, sn: str, state: str, identity: dict[str, str] | None
+) -> None:
+    pinned = json.dumps(identity, sort_keys=True) if identity else None
+    db.execute(
+        "INSERT INTO devices (sn, state, identity) VALUES (?,?,?) ON CONFLICT (sn) DO UPDATE"
+        " SET state=excluded.state, identity=excluded.identity",
+        (sn, state, pinned),
+    )
+    if state == "adopted":
+        db.execute("UPDATE logs SET pending = 0 WHERE sn = ? AND pending = 1", (sn,))
+
+
+def _wal(db: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL. On a file just created empty (600, before SQLite opened it) by one of
+    several processes starting together, the switch can meet another's lock without the
+    busy handler being asked: try again briefly instead of failing the start."""
+    for attempt in range(attempts):
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
 
 
 class _Reader:

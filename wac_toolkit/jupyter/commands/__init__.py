@@ -52,6 +52,8 @@ MODULES: tuple[str, ...] = (
     "opendoor",
     "users",
     "pull_logs",
+    "presence",
+    "timesheet",
     "simulate",
     "punch",
     "setusers",

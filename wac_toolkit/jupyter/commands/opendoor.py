@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from ..parser import bounded_int
 from ..results import Outcome
 from . import Subcommand
 
@@ -17,12 +18,12 @@ __all__ = ["COMMANDS"]
 
 def configure(parser: CommandParser) -> None:
     parser.add_argument("sn", help="terminal serial number")
-    parser.add_argument("--door", type=int, help="door 1..4 on multi-door controllers")
+    parser.add_argument(
+        "--door", type=bounded_int(1, 4, "--door"), help="door 1..4 on multi-door controllers"
+    )
 
 
 def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Outcome:
-    if args.door is not None and not 1 <= args.door <= 4:
-        raise ValueError("--door is 1..4")
     runtime, _ = magics.terminal(args.sn)
     reply = runtime.run(runtime.session.open_door(args.sn, args.door))
     door = f"door {args.door}" if args.door else "door"

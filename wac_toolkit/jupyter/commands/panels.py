@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from ..parser import bounded_int
 from . import Subcommand
 
 if TYPE_CHECKING:
@@ -16,7 +17,9 @@ __all__ = ["COMMANDS"]
 
 
 def configure_dashboard(parser: CommandParser) -> None:
-    parser.add_argument("--feed", type=int, default=15, help="events shown (default 15)")
+    parser.add_argument(
+        "--feed", type=bounded_int(1, 1000, "--feed"), default=15, help="events shown (15)"
+    )
     parser.add_argument("--rate", type=float, default=4.0, help="redraws per second at most")
 
 
@@ -41,7 +44,7 @@ def run_form(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> U
 COMMANDS = (
     Subcommand(
         "dashboard",
-        "live widget: terminals, access events, counts",
+        "live widget: terminals online (24 h history), punches per hour, a named feed",
         configure_dashboard,
         run_dashboard,
     ),

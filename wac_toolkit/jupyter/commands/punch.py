@@ -20,7 +20,9 @@ def configure(parser: CommandParser) -> None:
     parser.add_argument("sn", help="a simulated terminal's serial number")
     parser.add_argument("enrollid", type=int, help="who punches")
     parser.add_argument("--time", help="terminal-local time (default now)")
-    parser.add_argument("--mode", type=int, default=0, help="verify mode code (default 0)")
+    parser.add_argument(
+        "--mode", type=int, help="verify mode code (default: the person's credential)"
+    )
     parser.add_argument("--out", action="store_true", help="an 'out' punch")
 
 

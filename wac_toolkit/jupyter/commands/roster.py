@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from ..results import Outcome
+from ..results import Outcome, count
 from . import Subcommand
 
 if TYPE_CHECKING:
@@ -49,13 +49,14 @@ def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Any:
         return frame[~frame["ok"]] if args.failed else frame
     if action == "sync":
         queued = runtime.run(roster.sync(_one(rest, "SN", optional=True)))
-        return Outcome(f"{queued} step(s) queued")
+        return Outcome(f"{count(queued, 'step')} queued")
     if action == "reconcile":
         sn = _one(rest, "SN")
         report = runtime.run(roster.reconcile(sn, prune=args.prune, adopt=args.adopt))
         unknown = ", ".join(map(str, report.unknown)) or "none"
         return Outcome(
-            f"{sn}: holds {report.held} people, {report.queued} repair step(s) queued;"
+            f"{sn}: holds {count(report.held, 'person', 'people')},"
+            f" {count(report.queued, 'repair step')} queued;"
             f" unknown to the roster: {unknown}; adopted: {len(report.adopted)}",
             ok=not report.unreadable,
         )
@@ -66,10 +67,10 @@ def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Any:
         return Outcome(f"group:{rest[0]} = {', '.join(members) or '(empty)'}")
     path = _one(rest, "FILE")
     if action == "import":
-        count = runtime.run(roster.import_csv(path, assign=args.assign))
-        return Outcome(f"imported {count} people from {path}")
-    count = roster.export_csv(path)
-    return Outcome(f"exported {count} people to {path}")
+        imported = runtime.run(roster.import_csv(path, assign=args.assign))
+        return Outcome(f"imported {count(imported, 'person', 'people')} from {path}")
+    exported = roster.export_csv(path)
+    return Outcome(f"exported {count(exported, 'person', 'people')} to {path}")
 
 
 def _one(rest: list[str], what: str, *, optional: bool = False) -> Any:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...protocol.models import BackupNum
+from ..parser import bounded_int, one_of
 from ..results import Outcome
 from . import Subcommand
 
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
     from ..magics import WacMagics
     from ..parser import CommandParser
 
-__all__ = ["COMMANDS", "credentials_from", "pin_record", "card_record"]
+__all__ = ["ADMIN_LEVELS", "COMMANDS", "credentials_from", "pin_record", "card_record"]
+
+ADMIN_LEVELS = {0: "user", 1: "admin", 2: "super admin"}
+"""The ``admin`` values terminals know."""
 
 
 def pin_record(pin: str) -> str:
@@ -77,11 +81,15 @@ def configure(parser: CommandParser) -> None:
     parser.add_argument("--pin", help="PIN, 1 to 8 digits")
     parser.add_argument("--card", help="card number")
     parser.add_argument("--fingerprint", metavar="FILE", help="fingerprint template file")
-    parser.add_argument("--finger", type=int, default=0, help="finger slot 0..9 (default 0)")
+    parser.add_argument(
+        "--finger", type=bounded_int(0, 9, "--finger"), default=0,
+        help="finger slot 0..9 (default 0)",
+    )  # fmt: skip
     parser.add_argument("--photo", metavar="FILE", help="face photo file (JPEG)")
     parser.add_argument(
-        "--admin", type=int, nargs="?", const=1, default=0, help="admin level (flag alone: 1)"
-    )
+        "--admin", type=one_of(ADMIN_LEVELS, "--admin"), nargs="?", const=1, default=0,
+        help="0 user, 1 admin, 2 super admin (flag alone: 1)",
+    )  # fmt: skip
 
 
 def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Outcome:

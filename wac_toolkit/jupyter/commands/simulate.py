@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from ..dates import period
 from ..fleet import SimulatedFleet
-from ..results import Outcome
+from ..results import Outcome, count
 from . import Subcommand
 
 if TYPE_CHECKING:
@@ -26,27 +27,33 @@ def configure(parser: CommandParser) -> None:
     parser.add_argument("--stop", action="store_true", help="stop the simulated fleet")
 
 
-def _month(text: str) -> date:
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        raise ValueError(f"--month is YYYY-MM, not {text!r}") from None
+def _month(text: str, now: datetime) -> date:
+    chosen = period(text, now)
+    if chosen.month is None:
+        raise ValueError(f"--month is a month such as 2025-08 or last-month, not {text!r}")
+    return chosen.start.date()
 
 
 def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Outcome:
     runtime = magics.require()
+    # Every argument is checked before the running fleet is touched.
+    month = None
+    if not args.stop:
+        if not 1 <= args.count <= 1000:
+            raise ValueError(f"simulate 1 to 1000 terminals, not {args.count}")
+        if not 0 <= args.people <= 10_000:
+            raise ValueError(f"--people is 0 to 10000, not {args.people}")
+        month = _month(args.month, runtime.session.now_local()) if args.month else None
     if magics.fleet is not None:
         runtime.run(magics.fleet.stop())
         magics.fleet = None
     if args.stop:
         return Outcome("simulated fleet stopped")
-    if not 1 <= args.count <= 1000:
-        raise ValueError("simulate 1 to 1000 terminals")
-    month = _month(args.month) if args.month else None
     fleet = SimulatedFleet(runtime.url, args.count, people=args.people, prefix=args.prefix)
 
     async def go() -> int:
+        # the fleet is ours: adopt its serials before they dial in (identity pinned then)
+        await runtime.session.adopt(*fleet.terminals)
         await fleet.start()
         if month is None:
             return 0
@@ -62,7 +69,7 @@ def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Outcom
     serials = list(fleet.terminals)
     shown = ", ".join(serials[:5]) + (", ..." if len(serials) > 5 else "")
     punches = f"; {pushed} punches for {month:%Y-%m} stored" if month else ""
-    return Outcome(f"{len(serials)} simulated terminals online ({shown}){punches}")
+    return Outcome(f"{count(len(serials), 'simulated terminal')} online ({shown}){punches}")
 
 
 COMMANDS = (

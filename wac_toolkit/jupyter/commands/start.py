@@ -1,4 +1,8 @@
-"""``%wac start``: the gateway in the background; re-running the cell keeps the same one."""
+"""``%wac start``: the gateway in the background; re-running the cell keeps the same one.
+
+Returns the :class:`~..runtime.Runtime`, which shows itself as a small table (URL, store,
+zone, terminals online). Different options for a running gateway need ``--restart``.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,10 @@ def configure(parser: CommandParser) -> None:
     parser.add_argument(
         "--loop", choices=["thread", "kernel"], help="where the gateway runs (default thread)"
     )
+    parser.add_argument(
+        "--restart", action="store_true",
+        help="replace a running gateway (new options; the simulated fleet stops)",
+    )  # fmt: skip
 
 
 def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Runtime:
@@ -46,7 +54,7 @@ def run(magics: WacMagics, args: argparse.Namespace, cell: str | None) -> Runtim
         raise ValueError(f"the port must be 0..65535, not {options.port}")
     if options.command_timeout <= 0:
         raise ValueError("the command timeout must be positive")
-    runtime, fresh = magics.start(options)
+    runtime, fresh = magics.start(options, restart=args.restart)
     if not fresh:
         print(f"gateway already running at {runtime.url}")
     return runtime

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..results import Outcome
+from ..results import Outcome, count
 from . import Subcommand
 
 if TYPE_CHECKING:
@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "terminals_frame"]
 
 
-def terminals_frame(terminals: list[Terminal]) -> pd.DataFrame:
-    """One row per terminal: sn (category), online, model, firmware, users, logs, last_seen."""
+def terminals_frame(terminals: list[Terminal], tz: Any = "UTC") -> pd.DataFrame:
+    """One row per terminal: sn (category), online, model, firmware, users, logs, last_seen.
+
+    ``last_seen`` is in ``tz`` (the terminals' zone, like the logs' ``time``) to the second.
+    """
     import pandas as pd
 
     rows = [
@@ -39,13 +42,15 @@ def terminals_frame(terminals: list[Terminal]) -> pd.DataFrame:
         rows,
         columns=["sn", "online", "model", "firmware", "users", "logs", "last_seen", "remote"],
     )
-    frame["sn"] = frame["sn"].astype("category")
+    frame["sn"] = pd.Categorical(frame["sn"], categories=sorted(set(frame["sn"])))
     frame["online"] = frame["online"].astype(bool)
     for column in ("model", "firmware", "remote"):
         frame[column] = frame[column].astype("string")
     for column in ("users", "logs"):
         frame[column] = frame[column].astype("Int64")
-    frame["last_seen"] = pd.to_datetime(frame["last_seen"], utc=True).astype("datetime64[us, UTC]")
+    zone = str(tz)
+    seen = pd.to_datetime(frame["last_seen"], utc=True).dt.floor("s").dt.tz_convert(zone)
+    frame["last_seen"] = seen.astype(pd.DatetimeTZDtype("us", zone))
     return frame
 
 
@@ -64,7 +69,7 @@ def run_status(magics: WacMagics, args: argparse.Namespace, cell: str | None) ->
     fleet = f", {len(magics.fleet.terminals)} simulated" if magics.fleet is not None else ""
     return Outcome(
         f"gateway {runtime.url} ({runtime.options.loop} loop, db {runtime.options.db}): "
-        f"{online} of {len(terminals)} terminals online{fleet}"
+        f"{online} of {count(len(terminals), 'terminal')} online{fleet}"
     )
 
 
@@ -72,7 +77,7 @@ def run_devices(magics: WacMagics, args: argparse.Namespace, cell: str | None) -
     terminals = magics.require().session.terminals()
     if args.online:
         terminals = [t for t in terminals if t.online]
-    return terminals_frame(terminals)
+    return terminals_frame(terminals, magics.require().session.tz)
 
 
 COMMANDS = (

@@ -1,0 +1,50 @@
+"""Import direction: modules that should not know each other do not import each other.
+
+Function-level imports count too: a cycle hidden inside a function is still a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "wac_toolkit"
+
+
+def imported(module: str) -> set[str]:
+    """Every ``wac_toolkit`` module that ``module`` (dotted, under wac_toolkit) imports."""
+    path = PACKAGE.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    package = module.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("wac_toolkit")}
+
+
+def test_cli_and_cli_commands_do_not_import_each_other():
+    assert "wac_toolkit.cli_commands" in imported("wac_toolkit.cli")
+    assert "wac_toolkit.cli" not in imported("wac_toolkit.cli_commands")
+    assert "wac_toolkit.cli" not in imported("wac_toolkit.cli_output")
+
+
+def test_the_generated_methods_import_nothing_above_the_command_runtime():
+    for module in ("terminal", "bound", "session_sync", "client_sync"):
+        names = imported(f"wac_toolkit._generated.{module}") - {"wac_toolkit"}  # from .. import
+        assert names, module
+        allowed = (
+            "wac_toolkit.commands",
+            "wac_toolkit.protocol",
+            "wac_toolkit.session",
+            "wac_toolkit.client",
+        )  # fmt: skip  (the last two for annotations only)
+        assert all(name.startswith(allowed) for name in names), (module, names)
