@@ -121,6 +121,8 @@ async def test_refused_credential_fails_for_good_while_the_rest_sync(session: Se
     assert set(failed.query("sn == 'PICKY'")["reason"]) == {"card reader missing"}
     refused = [f for f in picky.received if f.get("backupnum") == 11]
     assert len(refused) == 3
+    # Events are delivered on the loop after the step that published them (reply first).
+    await until(lambda: sum(isinstance(e, SyncFailed) for e in events) == 4)
     fails = [e for e in events if isinstance(e, SyncFailed)]
     assert {(e.sn, e.enrollid, e.backupnum) for e in fails} == {
         ("PICKY", 1, 11), ("STUBBORN", 1, 10), ("STUBBORN", 1, 11), ("STUBBORN", 2, 10),

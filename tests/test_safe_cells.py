@@ -121,7 +121,7 @@ def test_roster_csv_export_neutralises_and_import_restores(tmp_path: Path) -> No
 
 
 async def _store_hostile_punches(db: Path) -> None:
-    async with Session(db, "127.0.0.1", 0, tz="UTC") as session:
+    async with Session(db, "127.0.0.1", 0, tz="UTC", adopt_new=True) as session:
         vt = VirtualTerminal(session.url, "SN1")
         vt.start()
         await vt.wait_registered()

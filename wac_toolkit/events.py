@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .protocol.event_types import EventType, event_type
 from .protocol.models import DeviceInfo, LogRecord, UserCredential
 
 __all__ = [
@@ -55,6 +56,11 @@ class AccessEvent:
     @property
     def granted(self) -> bool:
         return self.record.granted
+
+    @property
+    def kind(self) -> EventType:
+        """What the record is: a granted punch, a stranger, the exit button... (EventType)."""
+        return event_type(self.record)
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,9 @@ class Session(SessionCommands, SessionTrust):
         grant_all: with no ``access_policy``, grant every ``sendpin``/``sendqrcode`` (labs).
         server_mode: terminals whose ``sendlog`` asks to open (server verification): True for
             all, or their serial numbers; their single-record ``sendlog`` gets ``access``.
+        reg_check: ``reg_check(info)`` returns a reason to refuse a terminal at ``reg`` (shown
+            on its screen), or None to go on; e.g. Home Assistant refuses a terminal another
+            of its listeners already owns.
         store: a store object to use instead of a SQLite file.
         gateway_options: anything else :class:`~wac_toolkit.net.gateway.Gateway` takes.
     """
@@ -122,11 +125,13 @@ class Session(SessionCommands, SessionTrust):
         synchronous: str = "FULL",
         ssl: ssl_module.SSLContext | None = None,
         path_secret: str | None = None,
+        reg_check: Callable[[DeviceInfo], str | None] | None = None,
         **gateway_options: Any,
     ) -> None:
         self.tz = resolve_tz(tz)
         self.allow = set(allow) if allow is not None else None
         self.adopt_new = adopt_new
+        self.reg_check = reg_check
         self.nosenduser = nosenduser
         self.fresh_window = timedelta(seconds=fresh_window)
         self.access_policy = access_policy if access_policy or not grant_all else access.grant_all
@@ -225,6 +230,17 @@ class Session(SessionCommands, SessionTrust):
 
     def terminal(self, sn: str) -> Terminal | None:
         return self.registry.get(sn)
+
+    def latest_records(self, sn: str, limit: int = 200) -> list[LogRecord]:
+        """The newest stored records of ``sn``, oldest first (blocking: reads the store).
+
+        What a dashboard shows again after a restart, before the terminal reconnects.
+        """
+        return list(self.store.latest_records(sn, limit))
+
+    def credentials(self, sn: str) -> list[UserCredential]:
+        """The credentials stored for ``sn`` (blocking: reads the store)."""
+        return list(self.store.credentials(sn))
 
     def now_local(self) -> datetime:
         """The terminals' wall time now (naive), as ``cloudtime`` carries it."""
@@ -465,6 +481,9 @@ class Session(SessionCommands, SessionTrust):
         if self.allow is not None and info.sn not in self.allow:
             log.warning("refused terminal %s from %s: not in the allow-list", info.sn, peer.remote)
             return fail("reg", "terminal not allowed")
+        if self.reg_check is not None and (reason := self.reg_check(info)) is not None:
+            log.warning("refused terminal %s from %s: %s", info.sn, peer.remote, reason)
+            return fail("reg", reason)
         if self.presence is not None:  # a shared store: another process may have decided
             try:
                 await self.sync_states([info.sn])

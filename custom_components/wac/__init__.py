@@ -16,6 +16,7 @@ from .const import CONF_TIME_ZONE, DOMAIN
 from .hub import WacConfigEntry, WacHub, store_path
 from .people import async_setup_people_services
 from .services import async_setup_services
+from .trust import async_setup_trust_services
 
 __all__ = [
     "CONFIG_SCHEMA",
@@ -29,7 +30,13 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SELECT, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SELECT,
+    Platform.SENSOR,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -37,6 +44,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once, whether or not an entry is loaded (rule action-setup)."""
     async_setup_services(hass)
     async_setup_people_services(hass)
+    async_setup_trust_services(hass)
     return True
 
 
@@ -84,13 +92,17 @@ async def async_remove_entry(hass: HomeAssistant, entry: WacConfigEntry) -> None
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: WacConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """A terminal's device may be deleted while it is not connected (rule stale-devices)."""
+    """A terminal's device may be deleted while it is not connected (rule stale-devices).
+
+    Deleting it forgets the terminal in the store too, so it does not come back on the next
+    start; it comes back when it connects again.
+    """
     hub = entry.runtime_data
     sns = [sn for domain, sn in device.identifiers if domain == DOMAIN]
     if any((state := hub.states.get(sn)) is not None and state.online for sn in sns):
         return False
     for sn in sns:
-        hub.states.pop(sn, None)
+        await hub.async_forget(sn)
     return True
 
 

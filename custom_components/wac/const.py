@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from wac_toolkit.protocol.event_types import EventType
+
 __all__ = [
     "ATTR_BACKLOG",
     "ATTR_ENROLLID",
@@ -24,12 +26,18 @@ __all__ = [
     "EVENT_ACCESS",
     "EVENT_TYPE_DENIED",
     "EVENT_TYPE_GRANTED",
-    "MANUFACTURER",
+    "CONF_ADOPT_NEW",
+    "CONF_BACKLOG_EVENTS",
+    "CONF_PATH_SECRET",
+    "CONF_TLS_CERT",
+    "CONF_TLS_KEY",
+    "CONF_UNBLOCK",
+    "EVENT_BACKLOG",
+    "EVENT_TYPES",
     "COMMAND_TIMEOUT",
 ]
 
 DOMAIN: Final = "wac"
-MANUFACTURER: Final = "WebSocket+JSON terminal"
 
 DEFAULT_HOST: Final = "0.0.0.0"
 DEFAULT_PORT: Final = 7788
@@ -43,11 +51,26 @@ CONF_TIME_ZONE: Final = "time_zone"
 """Options: the zone the terminals' clocks run in (they send local time without an offset)."""
 CONF_FRESH_MINUTES: Final = "fresh_minutes"
 """Options: a record older than this is backlog (flushed after a reconnect), not a punch now."""
+CONF_BACKLOG_EVENTS: Final = "backlog_events"
+"""Options: also fire one ``wac_access`` per backlog record (default: one summary per frame)."""
+CONF_TLS_CERT: Final = "tls_certificate"
+"""Options: PEM certificate file; with a key, terminals dial ``wss://``."""
+CONF_TLS_KEY: Final = "tls_key"
+CONF_PATH_SECRET: Final = "path_secret"
+"""Options: only WebSocket paths containing this word are accepted (``ws://ip:port/SECRET``)."""
+CONF_UNBLOCK: Final = "unblock"
+"""Options form only (not stored): blocked terminals to forget, so they can be adopted again."""
+CONF_ADOPT_NEW: Final = "adopt_new"
+"""Options: adopt every new terminal at once (a lab); otherwise each waits for an operator."""
 
 EVENT_ACCESS: Final = "wac_access"
-"""Bus event fired once for every stored record, backlog included."""
-EVENT_TYPE_GRANTED: Final = "access_granted"
-EVENT_TYPE_DENIED: Final = "access_denied"
+"""Bus event fired once for every fresh record (and backlog records when asked)."""
+EVENT_BACKLOG: Final = "wac_backlog"
+"""Bus event fired once per frame of backlog records: how many, from when to when, by type."""
+EVENT_TYPE_GRANTED: Final = EventType.ACCESS_GRANTED.value
+EVENT_TYPE_DENIED: Final = EventType.ACCESS_DENIED.value
+EVENT_TYPES: Final = [t.value for t in EventType]
+"""Every event type of the access event entity (the toolkit's EventType)."""
 
 ATTR_SN: Final = "sn"
 ATTR_ENROLLID: Final = "enrollid"

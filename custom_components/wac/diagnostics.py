@@ -14,8 +14,12 @@ from .hub import WacConfigEntry, WacHub
 
 __all__ = ["TO_REDACT", "async_get_config_entry_diagnostics", "async_get_device_diagnostics"]
 
-TO_REDACT = {"record", "image", "pwd", "password", "card", "cardnum", "template", "mac", "cpusn"}
-"""Templates, photos, PINs, card numbers, and what identifies the hardware."""
+TO_REDACT = {
+    "record", "image", "pwd", "password", "card", "cardnum", "template", "mac", "cpusn", "name",
+    "path_secret", "tls_key",
+}  # fmt: skip
+"""Templates, photos, PINs, card numbers, people's names, what identifies the hardware, and
+the listener's path secret and key file."""
 
 
 async def async_get_config_entry_diagnostics(
@@ -47,7 +51,7 @@ async def async_get_device_diagnostics(
 
 async def _terminal(hass: HomeAssistant, hub: WacHub, sn: str) -> dict[str, Any]:
     state = hub.states[sn]
-    credentials = await hass.async_add_executor_job(hub.store.credentials, sn)
+    credentials = await hass.async_add_executor_job(hub.session.credentials, sn)
     pending = hub.pending.get(sn)
     return {
         "sn": sn,
@@ -58,4 +62,13 @@ async def _terminal(hass: HomeAssistant, hub: WacHub, sn: str) -> dict[str, Any]
         "users": [{**asdict(c), "backupnum": int(c.backupnum)} for c in credentials],
         "roster_queue": {"count": pending.count, **pending.attributes()} if pending else None,
         "quarantined": len(await hass.async_add_executor_job(hub.session.quarantined, sn)),
+        "door_open": state.door_open,
+        "clock": _clock(hub, sn),
     }
+
+
+def _clock(hub: WacHub, sn: str) -> dict[str, Any] | None:
+    skew = hub.clock.skew(sn)
+    if skew is None:
+        return None
+    return {"offset_seconds": skew.offset.total_seconds(), "source": skew.source}

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 
-from wac_toolkit.errors import CommandTimeout, DeviceError, QueueFull, TerminalOffline, WacError
+from wac_toolkit.errors import (
+    CommandTimeout,
+    DeviceError,
+    QueueFull,
+    TerminalNotAdopted,
+    TerminalOffline,
+    WacError,
+)
 
 from .const import DOMAIN
 
@@ -14,17 +21,15 @@ __all__ = ["translate_error"]
 def translate_error(err: WacError, sn: str, cmd: str) -> HomeAssistantError:
     """The error to raise for ``err`` from terminal ``sn`` while sending ``cmd``.
 
-    An offline terminal is the caller's mistake (``ServiceValidationError``); a refusal, a
-    timeout or a full queue is the terminal's (``HomeAssistantError``).
+    Always a ``HomeAssistantError``: an unreachable terminal, a refusal, a timeout or a full
+    queue is none of the caller's doing (a ``ServiceValidationError`` would say it is).
     """
     placeholders = {"sn": sn, "cmd": cmd}
     if isinstance(err, TerminalOffline):
-        return ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="terminal_offline",
-            translation_placeholders=placeholders,
-        )
-    if isinstance(err, DeviceError):
+        key = "terminal_offline"
+    elif isinstance(err, TerminalNotAdopted):
+        key = "terminal_not_adopted"
+    elif isinstance(err, DeviceError):
         key, placeholders["reason"] = "terminal_refused", str(err.reason)
     elif isinstance(err, CommandTimeout):
         key, placeholders["timeout"] = "command_timeout", f"{err.timeout:g}"

@@ -1,4 +1,9 @@
-"""The access event entity: one per terminal, fired for fresh records only."""
+"""The access event entity: one per terminal, fired for fresh records only.
+
+Its event types are the toolkit's :class:`~wac_toolkit.protocol.event_types.EventType`: a
+granted or denied person, a stranger, and the door's own records (exit button, forced open,
+tamper, alarm...), so an automation can tell the exit button from an unknown face.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import EVENT_TYPE_DENIED, EVENT_TYPE_GRANTED
+from .const import EVENT_TYPES
 from .entity import WacEntity, add_per_terminal
 from .hub import WacConfigEntry, WacHub
 
@@ -25,9 +30,9 @@ async def async_setup_entry(
 
 
 class WacAccessEvent(WacEntity, EventEntity):
-    """``access_granted`` or ``access_denied`` (strangers, unknown users, door events)."""
+    """What happened at the terminal, one event per fresh record."""
 
-    _attr_event_types = [EVENT_TYPE_GRANTED, EVENT_TYPE_DENIED]
+    _attr_event_types = EVENT_TYPES
 
     def __init__(self, hub: WacHub, sn: str) -> None:
         super().__init__(hub, sn, "access")

@@ -25,7 +25,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from wac_toolkit.errors import WacError
-from wac_toolkit.roster import ALL, Roster, Target, queue
+from wac_toolkit.roster import ALL, Roster, Target
 from wac_toolkit.roster.model import MAX_ENROLLID
 
 from .const import COMMAND_TIMEOUT, DOMAIN
@@ -88,7 +88,7 @@ def async_setup_people_services(hass: HomeAssistant) -> None:
     async def add_person(call: ServiceCall) -> ServiceResponse:
         data = call.data
         devices = device_targets(hass, data.get(ATTR_DEVICE_ID, []))
-        hub = _hub(hass, data.get(ATTR_CONFIG_ENTRY_ID), {e.entry_id for e, _ in devices})
+        hub = hub_for(hass, data.get(ATTR_CONFIG_ENTRY_ID), {e.entry_id for e, _ in devices})
         targets = [*data.get(ATTR_TERMINALS, []), *(sn for _, sn in devices)] or [ALL]
         await _check_groups(hass, hub.session.roster, targets)
         enrollid = data[ATTR_ENROLLID]
@@ -109,7 +109,7 @@ def async_setup_people_services(hass: HomeAssistant) -> None:
 
     async def remove_person(call: ServiceCall) -> ServiceResponse:
         enrollid = call.data[ATTR_ENROLLID]
-        hub = _hub(hass, call.data.get(ATTR_CONFIG_ENTRY_ID), set())
+        hub = hub_for(hass, call.data.get(ATTR_CONFIG_ENTRY_ID), set())
         removed = await _change(hub, enrollid, hub.session.roster.remove_person(enrollid))
         if not removed:
             raise ServiceValidationError(
@@ -129,7 +129,7 @@ def async_setup_people_services(hass: HomeAssistant) -> None:
         )
 
 
-def _hub(hass: HomeAssistant, entry_id: str | None, of_devices: set[str]) -> WacHub:
+def hub_for(hass: HomeAssistant, entry_id: str | None, of_devices: set[str]) -> WacHub:
     """The entry to change: the one named, else the targeted devices', else the only one."""
     loaded: dict[str, WacConfigEntry] = {
         e.entry_id: e
@@ -202,17 +202,4 @@ async def _settle(hass: HomeAssistant, hub: WacHub, enrollid: int) -> dict[str, 
     except TimeoutError:
         _LOGGER.debug("roster delivery still running after %s s", DELIVERY_WAIT)
     await hub.pending.async_refresh()
-    return await hass.async_add_executor_job(_pending_of, roster, enrollid)
-
-
-def _pending_of(roster: Roster, enrollid: int) -> dict[str, list[Any]]:
-    """The person's queued steps per terminal (reads the store: run it in an executor)."""
-    with roster.store.reader() as db:
-        rows = [dict(zip(queue.QUEUE_COLUMNS, r, strict=True)) for r in queue.pending_rows(db)]
-    out: dict[str, list[Any]] = {}
-    for step in rows:
-        if step["enrollid"] == enrollid:
-            out.setdefault(step["sn"], []).append(
-                {k: step[k] for k in ("cmd", "backupnum", "attempts", "last_error")}
-            )
-    return out
+    return await hass.async_add_executor_job(roster.queued_for, enrollid)

@@ -121,6 +121,7 @@ class WacPendingSensor(WacEntity, SensorEntity):
     """
 
     _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
 
     def __init__(self, hub: WacHub, sn: str) -> None:
         super().__init__(hub, sn, "pending_commands")

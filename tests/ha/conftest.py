@@ -84,6 +84,8 @@ async def terminal(hass: HomeAssistant, hub: WacHub) -> AsyncIterator[TerminalFa
     started: list[VirtualTerminal] = []
 
     async def make(sn: str = "VT00001", **options: Any) -> VirtualTerminal:
+        # its clock runs in the terminals' zone (the entry's option), as a real one is set
+        options.setdefault("clock", hub.session.now_local)
         await hub.session.adopt(sn)  # new serials are pending until adopted
         vt = VirtualTerminal(hub.session.url, sn, **options)
         started.append(vt)

@@ -1,4 +1,4 @@
-"""The README's two example automations, loaded as written, fire on real punches."""
+"""The README's two example automations, loaded as written, fire on real records."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
-from custom_components.wac.const import EVENT_ACCESS
+from custom_components.wac.const import EVENT_ACCESS, EVENT_BACKLOG
+from wac_toolkit import DoorMode
+from wac_toolkit.net.terminal_commands import state as terminal_state
 
 from .conftest import until
 
@@ -37,22 +39,28 @@ async def test_readme_automations_fire(hass: HomeAssistant, hub, terminal):
     lights = async_mock_service(hass, "light", "turn_on")
     notes = async_mock_service(hass, "notify", "notify")
     events = async_capture_events(hass, EVENT_ACCESS)
+    summaries = async_capture_events(hass, EVENT_BACKLOG)
     vt = await terminal("VT00001")
     now = hub.session.now_local()
 
     vt.punch(8, now, name="Bob")  # granted, but not Alice
-    vt.punch(99999999, now - timedelta(hours=2))  # denied, but backlog
+    vt.punch(0, now, event=2)  # the exit button: not forced, not tampered
     await vt.wait_flushed()
     await until(hass, lambda: len(events) == 2)
+    vt.punch(0, now - timedelta(hours=2), event=5)  # forced open, but backlog
+    await vt.wait_flushed()
+    await until(hass, lambda: summaries)
     assert (lights, notes) == ([], [])
+    assert terminal_state(vt).door_mode is DoorMode.NORMAL
 
     vt.punch(7, now + timedelta(seconds=1), name="Alice")
     await vt.wait_flushed()
     await until(hass, lambda: lights)
     assert lights[0].data["entity_id"] == ["light.alice_office"]
 
-    vt.punch(99999999, now + timedelta(seconds=2))  # a stranger, now
+    vt.punch(0, now + timedelta(seconds=2), event=5)  # forced open, now
     await vt.wait_flushed()
     await until(hass, lambda: notes)
-    assert notes[0].data["message"] == "Access denied at VT00001 (user 99999999)"
+    assert notes[0].data["message"] == "forced_open at AI806 VT00001 Access"
+    assert terminal_state(vt).door_mode is DoorMode.FORCE_CLOSED  # locked down for real
     assert len(lights) == 1

@@ -46,12 +46,13 @@ async def test_secrets_are_redacted(
         await get_diagnostics_for_device(hass, hass_client, entry, device),
     ):
         text = json.dumps(diagnostics)
-        for secret in (PIN, CARD, TEMPLATE, PHOTO, "00-01-A9-01-00-01"):
+        for secret in (PIN, CARD, TEMPLATE, PHOTO, "00-01-A9-01-00-01", "Alice"):
             assert secret not in text
         terminal_info = diagnostics["terminals"][0] if "terminals" in diagnostics else diagnostics
         assert terminal_info["sn"] == "VT00001"
         assert terminal_info["info"]["modelname"] == "AI806"
-        assert terminal_info["last_user"]["name"] == "Alice"
+        assert terminal_info["last_user"]["name"] == "**REDACTED**"  # people's names too
+        assert terminal_info["last_user"]["enrollid"] == 7
         users = terminal_info["users"]
         assert sorted(u["backupnum"] for u in users) == [0, 10, 11]
         assert {u["record"] for u in users} == {"**REDACTED**"}

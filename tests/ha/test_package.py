@@ -42,7 +42,7 @@ def test_every_action_and_error_is_translated():
     for service, spec in services.items():
         assert set(spec["fields"]) == set(strings["services"][service]["fields"])
     assert set(load("icons.json")["services"]) == set(services)
-    raising = ("__init__.py", "errors.py", "services.py", "people.py")
+    raising = ("__init__.py", "errors.py", "services.py", "people.py", "trust.py")
     code = "".join((PACKAGE / name).read_text(encoding="utf-8") for name in raising)
     used = set(re.findall(r'translation_key="(\w+)"', code))
     used |= set(re.findall(r'key(?:, \w+\["\w+"\])? = "(\w+)"', code))
@@ -53,3 +53,32 @@ def test_every_action_and_error_is_translated():
 def test_every_entity_is_named():
     strings = load("strings.json")["entity"]
     assert {str(p) for p in PLATFORMS} == set(strings)
+
+
+def test_only_the_public_api_of_the_toolkit():
+    """No SQL and no store internals in the integration: the toolkit's public API only."""
+    for path in PACKAGE.glob("*.py"):
+        code = path.read_text(encoding="utf-8")
+        for internal in (
+            "SELECT ",
+            "INSERT ",
+            ".reader(",
+            ".store",
+            "SQLiteStore",
+            "sqlite3",
+            "_rows(",
+        ):
+            assert internal not in code, f"{path.name} uses {internal!r}"
+
+
+def test_one_version_everywhere():
+    """RELEASING.md step 2: the manifest installs exactly the toolkit version it was built with."""
+    import tomllib
+
+    import wac_toolkit
+
+    manifest = load("manifest.json")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    version = project["version"]
+    assert manifest["version"] == wac_toolkit.__version__ == version
+    assert manifest["requirements"] == [f"wac-toolkit=={version}"]

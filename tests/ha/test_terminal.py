@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import (
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    EntityCategory,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import async_capture_events
 
-from custom_components.wac.const import DOMAIN, EVENT_ACCESS
+from custom_components.wac.const import DOMAIN, EVENT_ACCESS, EVENT_BACKLOG
 from wac_toolkit.net.terminal import VirtualUser
 
 from .conftest import until
@@ -29,6 +35,7 @@ async def test_registration_creates_device_and_entities(hass: HomeAssistant, hub
         "ai806_v5.17",
         "VT00001",
     )
+    assert device.manufacturer is None  # the terminal named none; no protocol name instead
     assert hass.states.get(CONNECTED).state == STATE_ON
     assert hass.states.get(ACCESS).state == STATE_UNKNOWN
     assert hass.states.get(LAST_USER).state == STATE_UNKNOWN
@@ -65,27 +72,28 @@ async def test_fresh_punch_fires_entity_and_bus_event(hass: HomeAssistant, hub, 
     assert datetime.fromisoformat(hass.states.get(LAST_ACCESS).state) == punched
 
 
-async def test_stranger_is_denied(hass: HomeAssistant, hub, terminal):
+async def test_stranger_is_a_stranger(hass: HomeAssistant, hub, terminal):
     vt = await terminal()
     events = async_capture_events(hass, EVENT_ACCESS)
     vt.punch(99999999, hub.session.now_local(), mode=8)
     await vt.wait_flushed()
     await until(hass, lambda: events)
-    assert hass.states.get(ACCESS).attributes["event_type"] == "access_denied"
-    assert events[0].data["event_type"] == "access_denied"
+    assert hass.states.get(ACCESS).attributes["event_type"] == "stranger"
+    assert events[0].data["event_type"] == "stranger"
     assert hass.states.get(LAST_USER).state == STATE_UNKNOWN
 
 
-async def test_backlog_fires_only_the_bus_event(hass: HomeAssistant, hub, terminal):
+async def test_backlog_fires_only_a_summary(hass: HomeAssistant, hub, terminal):
     vt = await terminal()
     events = async_capture_events(hass, EVENT_ACCESS)
+    summaries = async_capture_events(hass, EVENT_BACKLOG)
     old = hub.session.now_local() - timedelta(hours=3)
     vt.punch(7, old, name="Alice")
     vt.punch(8, old + timedelta(minutes=1), name="Bob")
     await vt.wait_flushed()
-    await until(hass, lambda: len(events) == 2)
-    assert [e.data["backlog"] for e in events] == [True, True]
-    assert [e.data["name"] for e in events] == ["Alice", "Bob"]
+    await until(hass, lambda: summaries)
+    assert events == []
+    assert summaries[0].data["count"] == 2
     assert hass.states.get(ACCESS).state == STATE_UNKNOWN
     assert hass.states.get(LAST_USER).state == "Bob"
 
@@ -124,3 +132,16 @@ async def test_counters_from_devinfo_once_enabled(hass: HomeAssistant, entry, hu
     assert await hass.config_entries.async_reload(entry.entry_id)  # the terminal re-registers
     await until(hass, lambda: entry.runtime_data.states["VT00001"].online)
     assert hass.states.get("sensor.ai806_vt00001_users").state == "2"
+
+
+async def test_manufacturer_from_the_terminal(hass: HomeAssistant, hub, terminal):
+    await terminal("VT00002", manufacturer="Acme Access")
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "VT00002")})
+    assert device.manufacturer == "Acme Access"
+
+
+async def test_pending_sensor_is_diagnostic(hass: HomeAssistant, hub, terminal):
+    await terminal()
+    entity = er.async_get(hass).async_get("sensor.ai806_vt00001_pending_roster_commands")
+    assert entity.entity_category is EntityCategory.DIAGNOSTIC
+    assert hass.states.get(entity.entity_id).state == "0"

@@ -134,7 +134,7 @@ async def stall_now_and_then(vt: VirtualTerminal, rng: random.Random, stop: asyn
 async def test_every_reported_outcome_matches_what_the_terminal_did(db_path, seed):
     rng = random.Random(seed)
     async with Session(
-        db_path, "127.0.0.1", 0, command_timeout=TIMEOUT, command_grace=GRACE
+        db_path, "127.0.0.1", 0, command_timeout=TIMEOUT, command_grace=GRACE, adopt_new=True
     ) as session:
         fleet = [VirtualTerminal(session.url, f"CH{i:03d}", seed=seed * 1000 + i)
                  for i in range(TERMINALS)]  # fmt: skip

@@ -2,7 +2,7 @@
 wrong-typed, deeply nested, binary, oversized and compression bombs.
 
 Each gets a ``result:false`` reply (or, for a well-formed request, its normal answer) or a
-documented close code: 1007 (invalid UTF-8, or 20 bad frames in a row), 1009 (larger than
+documented close code: 1007 (invalid UTF-8, or 20 bad frames within a minute), 1009 (larger than
 ``max_size``). The handler never crashes, the connection stays consistent (a probe sent after
 the frame is answered), and a bystander terminal keeps pushing logs throughout.
 """

@@ -32,7 +32,7 @@ async def gateway(db_path):
         yield session
 
 
-async def test_a_terminal_that_stops_reading_fails_the_command_within_its_timeout(gateway):
+async def test_a_terminal_that_stops_reading_fails_the_command_within_its_timeout(gateway, caplog):
     async with (
         VirtualTerminal(gateway.url, "STALLED") as stalled,
         VirtualTerminal(gateway.url, "HEALTHY") as healthy,
@@ -48,6 +48,7 @@ async def test_a_terminal_that_stops_reading_fails_the_command_within_its_timeou
         assert caught.value.sn == "STALLED"
         # Closed so it reconnects clean; the commands queued behind it fail at once, not later.
         await until(lambda: not gateway.terminal("STALLED").online, timeout=5)
+        assert any("closing with 1011" in r.getMessage() for r in caplog.records)
         await gateway.set_user_info("HEALTHY", 3, "Cy", 11, 78)
         assert healthy.users[3].credentials[11] == 78
         await stalled.disconnect(abort=True)

@@ -98,6 +98,7 @@ class VirtualTerminal:
         clock: Callable[[], datetime] = datetime.now,
         paging: str = "total",
         page_size: int = 40,
+        manufacturer: str | None = None,
     ) -> None:
         self.url = url
         self.sn = sn
@@ -116,6 +117,8 @@ class VirtualTerminal:
         """``"total"``: ``count`` is the total; ``"page"``: the page size, ending with an empty
         page; ``"endless"``: a firmware bug that never ends (see terminal_commands)."""
         self.page_size = page_size
+        self.manufacturer = manufacturer
+        """Sent as ``devinfo.manufacturer`` when set (some OEM firmware names its maker)."""
         self.users: dict[int, VirtualUser] = {}
         self.logs: list[LogRecord] = []
         self.acked = 0
@@ -139,6 +142,11 @@ class VirtualTerminal:
     def __repr__(self) -> str:
         return f"<VirtualTerminal {self.sn} users={len(self.users)} logs={len(self.logs)}>"
 
+    def now(self) -> datetime:
+        """The terminal's own clock: ``clock()`` plus what ``settime`` changed."""
+        state = self.__dict__.get("state")  # terminal_commands keeps settime's offset there
+        return self.clock() + (state.clock_offset if state is not None else timedelta(0))
+
     # -- state changes a person would make at the terminal ------------------------------------
 
     def punch(
@@ -154,7 +162,7 @@ class VirtualTerminal:
         temp: float | None = None,
     ) -> LogRecord:
         """Record a punch; it is pushed with the next batch."""
-        moment = format_time(time or self.clock())
+        moment = format_time(time or self.now())
         user = self.users.get(enrollid)
         record = LogRecord(
             enrollid=enrollid,
@@ -370,8 +378,9 @@ class VirtualTerminal:
                 "usednewlog": len(self.logs) - self.acked,
                 "fpalgo": "thbio3.0",
                 "firmware": self.firmware,
-                "time": format_time(self.clock()),
+                "time": format_time(self.now()),
                 "mac": "00-01-A9-01-00-01",
+                **({"manufacturer": self.manufacturer} if self.manufacturer else {}),
             },
         }
 

@@ -1,6 +1,7 @@
 """The protocol core, sans-I/O: models, frames, the catalogue and pure handlers."""
 
 from .catalogue import COMMANDS, Command, Direction, Field, command
+from .event_types import EventType, event_type
 from .frames import decode, encode
 from .handlers import (
     SendLog,
@@ -25,6 +26,7 @@ __all__ = [
     "Command",
     "DeviceInfo",
     "Direction",
+    "EventType",
     "Field",
     "LogRecord",
     "SendLog",
@@ -36,6 +38,7 @@ __all__ = [
     "command",
     "decode",
     "encode",
+    "event_type",
     "fail",
     "format_time",
     "handle_reg",

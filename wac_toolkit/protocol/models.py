@@ -174,6 +174,16 @@ class DeviceInfo:
             extra={k: v for k, v in info.items() if k not in named},
         )
 
+    @property
+    def manufacturer(self) -> str | None:
+        """The maker, when the firmware names one in ``devinfo`` (no documented key does;
+        OEM firmware adds ``manufacturer``, ``vendor`` or ``brand``). None otherwise: the
+        protocol's name is not a manufacturer, and many brands sell the same firmware."""
+        for key in ("manufacturer", "vendor", "brand"):
+            if (value := as_text(self.extra.get(key))) is not None:
+                return value
+        return None
+
     def to_wire(self) -> dict[str, Any]:
         """The ``devinfo`` object as a terminal would send it."""
         out: dict[str, Any] = {

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from ..errors import StoreError, WacError
 from ..events import TerminalConnected, TerminalDisconnected, UserPushed
 from ..protocol.models import BackupNum, UserCredential
-from . import csvio, queue, tables
+from . import csvio, queue, status, tables
 from .model import ALL, Person, Target, check_credential, check_enrollid
 from .reconcile import ReconcileReport, read_credentials, read_slots, replace_held
 from .worker import SyncWorker, now_micros
@@ -381,6 +381,14 @@ class Roster:
     def pending_counts(self) -> dict[str, int]:
         """Queued steps per known terminal (0 included): what a "pending" sensor shows."""
         return self._read(lambda db: queue.counts(db, tables.terminals(db)))
+
+    def queue_status(self) -> dict[str, status.QueueStatus]:
+        """Per known terminal: how many steps wait, since when, retrying, the last failure."""
+        return self._read(status.queue_status)
+
+    def queued_for(self, enrollid: int) -> dict[str, list[dict[str, Any]]]:
+        """One person's queued steps per terminal (cmd, backupnum, attempts, last_error)."""
+        return self._read(lambda db: status.queued_for(db, enrollid))
 
     # -- sync ---------------------------------------------------------------------------------
 
