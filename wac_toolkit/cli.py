@@ -141,8 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
         "migrate",
         help="copy a SQLite store into PostgreSQL (idempotent)",
         description=(
-            "Copy every log, photo, terminal, credential and the roster from a SQLite store "
-            "into another store. Rows already there are left alone, so running it again "
+            "Copy every log, photo, terminal (with its trust state), credential, quarantined "
+            "item and the roster from a SQLite store into another store. Rows already there are left alone, so running it again "
             "(say, just before switching gateways over) copies only what is new."
         ),
     )

@@ -2,7 +2,8 @@
 
 Logs go through the destination's own ``ingest_logs`` in groups that share terminal,
 ``logindex`` and receive time, so the natural key drops rows already there and a copy run
-twice stores nothing twice; photos follow their rows. Every other table (devices,
+twice stores nothing twice; photos follow their rows, and records of terminals pending
+adoption stay pending. Every other table (devices,
 credentials, the roster and its queue) is copied row by row with ``ON CONFLICT DO NOTHING``:
 a row already in the destination is left as it is. Log ids are the destination's own.
 """
@@ -23,11 +24,11 @@ __all__ = ["TABLES", "copy_store"]
 TABLES = (
     "devices", "credentials", "roster_people", "roster_credentials", "roster_assignments",
     "roster_groups", "roster_meta", "roster_planned", "roster_enabled", "roster_queue",
-    "roster_outcomes",
+    "roster_outcomes", "roster_conflicts", "quarantine",
 )  # fmt: skip
 """Tables copied row by row (all but the logs and their photos), in this order."""
 
-_IDENTITY = ("roster_queue", "roster_outcomes")
+_IDENTITY = ("roster_queue", "roster_outcomes", "roster_conflicts", "quarantine")
 """Tables whose ids the destination generates: its counter is moved past the copied ids."""
 
 
@@ -84,7 +85,8 @@ async def _copy_logs(source: SQLiteStore, dest: Any, batch: int) -> int:
     while True:
         with source.reader() as db:
             rows = db.execute(
-                f"SELECT {', '.join(LOG_COLUMNS)} FROM logs WHERE id > ? ORDER BY id LIMIT ?",
+                f"SELECT {', '.join(LOG_COLUMNS)}, pending FROM logs WHERE id > ?"
+                " ORDER BY id LIMIT ?",
                 (last, batch),
             ).fetchall()
         if not rows:
@@ -93,7 +95,7 @@ async def _copy_logs(source: SQLiteStore, dest: Any, batch: int) -> int:
         group: list[LogRecord] = []
         key: tuple[Any, ...] | None = None
         for row in rows:
-            row_key = (row[1], row[11], row[12])  # sn, logindex, received_at
+            row_key = (row[1], row[11], row[12], row[14])  # sn, logindex, received_at, pending
             if key is not None and row_key != key:
                 new += await _ingest(dest, key, group)
                 group = []
@@ -104,9 +106,12 @@ async def _copy_logs(source: SQLiteStore, dest: Any, batch: int) -> int:
 
 
 async def _ingest(dest: Any, key: tuple[Any, ...], records: list[LogRecord]) -> int:
-    sn, logindex, received_at = key
+    sn, logindex, received_at, pending = key
     at = datetime.fromtimestamp(received_at / 1_000_000, UTC)
-    return len(await dest.ingest_logs(sn, records, logindex=logindex, received_at=at))
+    new = await dest.ingest_logs(
+        sn, records, logindex=logindex, received_at=at, pending=bool(pending)
+    )
+    return len(new)
 
 
 def _record(row: tuple[Any, ...], image: bytes | None) -> LogRecord:
