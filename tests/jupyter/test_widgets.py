@@ -31,6 +31,7 @@ async def test_dashboard_shows_terminals_events_and_counts(session, terminal):
     await until(lambda: "0 access events" not in dash.counts.value)
     assert "1 access event</span>" in dash.counts.value
     assert "2025-08-01 08:00:05" in dash.feed.value and "7 Ann" in dash.feed.value
+    assert dash.feed_text.startswith("2025-08-01 08:00:05") and "7 Ann" in dash.feed_text
     assert "card in" in dash.feed.value
     await vt.stop()
     await until(lambda: "wac-offline" in dash.terminals.value)
@@ -234,8 +235,12 @@ async def test_presence_follows_ins_and_outs_and_keeps_the_roll_call(session, te
     await until(lambda: 3 in presence.inside)
     await until(lambda: len(presence.people.children) == 2)
     assert "3 Ben · in at SN1" in presence.people.children[1].description
-    presence.people.children[0].value = True  # Ada is at the assembly point
+    presence.people.children[0].value = True  # Ada ticked off at the assembly point
     assert presence.summary == "2 inside · 1 accounted for · 1 missing"
+    presence.account(3)  # Ben too, from code
+    assert presence.people.children[1].value is True
+    assert presence.summary == "2 inside · 2 accounted for · 0 missing"
+    presence.account(3, present=False)
     call = presence.roll_call()
     assert call[["enrollid", "accounted"]].values.tolist() == [[1, True], [3, False]]
     vt.punch(1, session.now_local(), inout=1)

@@ -166,6 +166,14 @@ class Dashboard:
         which a cell waiting in a loop keeps busy."""
         return self._counts_text(self.session.terminals())
 
+    @property
+    def feed_text(self) -> str:
+        """The feed as plain text lines, newest first, read from the model like
+        :attr:`summary` (``2025-08-01 08:00:05 · SN1 · 7 Ann · card in``)."""
+        with self._lock:
+            events = list(self._events)
+        return "\n".join(_text(_event_line(e, self.names)) for e in events)
+
     def _counts_text(self, terminals: list[Any]) -> str:
         with self._lock:
             total = self.total
@@ -531,6 +539,7 @@ class Presence:
         from ..analysis.units import as_duration
 
         self.session = session_of(source)
+        self._ui = _UiThread()
         self.interval = 1.0 / rate
         self.window = as_duration(DEFAULT_WINDOW if window is None else window, "window")
         self.title = w.HTML("<b>Inside now</b>")
@@ -541,6 +550,8 @@ class Presence:
         self.widget.add_class("wac-presence")
         self._lock = threading.Lock()
         self._boxes: dict[int, w.Checkbox] = {}
+        self.accounted: set[int] = set()
+        """Who was ticked off at the assembly point (a checkbox, or :meth:`account`)."""
         self.names = roster_names(self.session)
         import pandas as pd
 
@@ -580,7 +591,7 @@ class Presence:
     def _counts_text(self) -> str:
         with self._lock:
             inside = list(self.inside)
-        accounted = sum(1 for e in inside if self._boxes.get(e) and self._boxes[e].value)
+        accounted = len(self.accounted.intersection(inside))
         state = " · gateway stopped" if self.stopped else ""
         return f"{len(inside)} inside · {accounted} accounted for · {len(inside) - accounted} missing{state}"
 
@@ -600,14 +611,31 @@ class Presence:
                 self.inside[enrollid] = (name, event.sn, moment)
         if not self._scheduled and not self.stopped:
             self._scheduled = True
-            _loop_of(self.session).call_later(self.interval, self.flush)
+            _loop_of(self.session).call_later(self.interval, self._ui.call, self.flush)
+
+    def account(self, *enrollids: int, present: bool = True) -> None:
+        """Tick people off (or back on) the roll call, as their checkboxes do."""
+        for enrollid in enrollids:
+            self._mark(int(enrollid), present)
+            box = self._boxes.get(int(enrollid))
+            if box is not None and box.value != present:
+                self._ui.call(setattr, box, "value", present)
+
+    def _mark(self, enrollid: int, present: bool) -> None:
+        if present:
+            self.accounted.add(enrollid)
+        else:
+            self.accounted.discard(enrollid)
+        self._ui.call(self._count)
 
     def _box(self, enrollid: int, label: str) -> w.Checkbox:
         box = self._boxes.get(enrollid)
         if box is None:
-            box = w.Checkbox(value=False, indent=False, layout=w.Layout(width="auto"))
+            box = w.Checkbox(
+                value=enrollid in self.accounted, indent=False, layout=w.Layout(width="auto")
+            )
             box.add_class("wac-person")
-            box.observe(lambda _change: self._count(), "value")
+            box.observe(lambda change, e=enrollid: self._mark(e, bool(change["new"])), "value")
             self._boxes[enrollid] = box
         box.description = label
         return box
@@ -641,7 +669,7 @@ class Presence:
                 "name": name or None,
                 "sn": sn,
                 "since": since,
-                "accounted": bool(self._boxes.get(e) and self._boxes[e].value),
+                "accounted": e in self.accounted,
             }
             for e, (name, sn, since) in inside
         ]
