@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve generate types types-ha test test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser bench style dist clean
+.PHONY: demo serve generate types types-ha test test-core test-pg test-pandas2 test-notebooks test-ha test-ha-e2e test-browser bench style dist clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,7 +17,7 @@ demo: $(BIN)/wac            ## gateway + virtual fleet, prints a summary, exits 
 serve: $(BIN)/wac
 	$(BIN)/wac serve
 
-test: types types-ha test-core test-pandas2 test-notebooks test-ha test-ha-e2e test-browser   ## everything CI runs
+test: types types-ha test-core test-pg test-pandas2 test-notebooks test-ha test-ha-e2e test-browser   ## everything CI runs
 
 # mypy --strict on wac_toolkit, wac_ws_sdk and tests/typecheck (the typed API as users call it);
 # settings in pyproject.toml [tool.mypy]. Incremental: a second run takes seconds.
@@ -25,7 +25,13 @@ types: $(BIN)/wac
 	$(BIN)/mypy
 
 test-core: $(BIN)/wac
-	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/ha_e2e --ignore=tests/browser
+	$(BIN)/pytest -q tests --ignore=tests/ha --ignore=tests/ha_e2e --ignore=tests/browser -m "not postgres"
+
+# The PostgreSQL store: contract tests (each also on SQLite), sessions and gateways on a real
+# server that a fixture starts from Debian's binaries (installed here when missing).
+test-pg: $(BIN)/wac   ## the store contract and PostgreSQL tests; installs postgresql when missing
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
+	WAC_PG_REQUIRED=1 $(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/ha --ignore=tests/ha_e2e --ignore=tests/browser -m postgres
 
 # Home Assistant pins pandas 2.2, elsewhere pandas 3 installs: the DataFrame code runs on both.
 P2_VENV ?= .venv-pandas2

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 
-from . import analysis, dataframe, fleet, imports, ingest, json_codec, roster
+from . import analysis, dataframe, fleet, imports, ingest, json_codec, postgres, roster
 from .harness import Result, environment
 
 __all__ = ["main"]
@@ -27,6 +27,9 @@ def _suites(quick: bool) -> dict[str, Callable[[], list[Result]]]:
         "json": json_codec.run,
         "analysis": lambda: analysis.run(200 if quick else 1000),
         "roster": lambda: roster.run(300 if quick else 1000),
+        "postgres": lambda: postgres.run(
+            10 if quick else 20, 200 if quick else 500, 50_000 if quick else 200_000
+        ),
         "imports": lambda: imports.run(7 if quick else 15),
     }
 

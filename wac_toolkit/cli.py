@@ -27,11 +27,13 @@ from .net.terminal import VirtualTerminal, run_fleet
 from .quarantine_cli import register as register_quarantine
 from .roster.cli import register as register_roster
 from .session import Session
+from .store import describe, is_dsn
 from .terminals_cli import register as register_terminals
 
 __all__ = ["build_parser", "main"]
 
 DEFAULT_PORT = 7788
+DB_HELP = "SQLite file or postgresql://user@host:port/dbname (default wac.sqlite)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-unregistered", type=int, default=1000, metavar="N",
         help="connections allowed to wait for their reg at once; more get 1013 (default 1000)",
     )  # fmt: skip
+    serve.add_argument(
+        "--presence-ttl", type=float, default=30.0, metavar="S",
+        help="PostgreSQL store: seconds a dead gateway keeps its terminals (default 30)",
+    )  # fmt: skip
     add_control_options(serve)
     serve.set_defaults(run=_serve)
 
@@ -108,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-n", "--terminals", type=int, default=20, help="virtual terminals (default 20)"
     )
     demo.add_argument("--logs", type=int, default=500, help="records per terminal (default 500)")
-    demo.add_argument("--db", help="keep the store in this file instead of a temporary one")
+    demo.add_argument(
+        "--db", help="keep the store in this file or postgresql:// DSN instead of a temporary one"
+    )
     demo.set_defaults(run=_demo)
 
     logs = sub.add_parser(
@@ -116,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="export stored logs as csv, json or parquet",
         description="Read logs from a store file and write them to stdout or a file.",
     )
-    logs.add_argument("--db", default="wac.sqlite", help="store file (default wac.sqlite)")
+    logs.add_argument("--db", default="wac.sqlite", help=DB_HELP)
     logs.add_argument("--since", help="from this terminal-local time (YYYY-MM-DD[ HH:MM:SS])")
     logs.add_argument("--until", help="before this terminal-local time")
     logs.add_argument("--sn", nargs="+", help="only these terminals")
@@ -129,6 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     logs.add_argument("-o", "--output", help="file to write (default stdout; parquet needs one)")
     logs.set_defaults(run=_logs)
+    migrate = sub.add_parser(
+        "migrate",
+        help="copy a SQLite store into PostgreSQL (idempotent)",
+        description=(
+            "Copy every log, photo, terminal (with its trust state), credential, quarantined "
+            "item and the roster from a SQLite store into another store. Rows already there are left alone, so running it again "
+            "(say, just before switching gateways over) copies only what is new."
+        ),
+    )
+    migrate.add_argument("--from", dest="source", required=True, help="SQLite store file")
+    migrate.add_argument("--to", dest="dest", required=True, help="postgresql://... or a file")
+    migrate.set_defaults(run=_migrate)
     register_terminal_commands(sub)  # users, pull-logs, open-door, set-time, reboot, ...
     register_roster(sub)  # wac roster people|add|update|remove|assign|sync|...
     register_terminals(sub)  # wac terminals [adopt|block|forget SN...]
@@ -139,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _gateway_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="0.0.0.0", help="bind address (default 0.0.0.0)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 7788)")
-    parser.add_argument("--db", default="wac.sqlite", help="SQLite store (default wac.sqlite)")
+    parser.add_argument("--db", default="wac.sqlite", help=DB_HELP)
     parser.add_argument("--tz", help="terminals' time zone, e.g. Europe/Berlin (default: host's)")
 
 
@@ -179,9 +199,13 @@ async def _serve(args: argparse.Namespace) -> int:
         max_size=int(args.max_size * 2**20),
         max_unregistered=args.max_unregistered,
     )
+    if session.presence is not None:
+        session.presence.ttl = args.presence_ttl
     stop = _stop_on_signals()
     async with session:
-        print(f"wac: listening on {session.url} (store {args.db}); Ctrl-C stops", flush=True)
+        print(
+            f"wac: listening on {session.url} (store {describe(args.db)}); Ctrl-C stops", flush=True
+        )
         if args.adopt_new:
             print("wac: WARNING: --adopt-new: every new serial is trusted at once", flush=True)
         elif args.allow is None:
@@ -237,7 +261,7 @@ async def _demo(args: argparse.Namespace) -> int:
         db = args.db or str(Path(tmp) / "demo.sqlite")
         # loopback only, and every terminal is ours: adopt them as they come
         async with Session(db, "127.0.0.1", 0, synchronous="NORMAL", adopt_new=True) as session:
-            print(f"gateway listening on {session.url}, store {db}")
+            print(f"gateway listening on {session.url}, store {describe(db)}")
             began = time.perf_counter()
             result = await run_fleet(
                 session.url,
@@ -278,7 +302,7 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 async def _logs(args: argparse.Namespace) -> int:
-    if not Path(args.db).exists():
+    if not is_dsn(args.db) and not Path(args.db).exists():
         raise ValueError(f"no store at {args.db}")
     session = Session(args.db, tz=args.tz)
     try:
@@ -300,6 +324,29 @@ async def _logs(args: argparse.Namespace) -> int:
         _write(args.output, safe_frame(frame).to_csv(index=False))
     if args.output:
         print(f"wrote {len(frame):,} rows to {args.output}", file=sys.stderr)
+    return 0
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    from .store import SQLiteStore, open_store
+    from .store.copy import copy_store
+
+    if is_dsn(args.source) or not Path(args.source).is_file():
+        raise ValueError(f"no SQLite store at {args.source}")
+    loop = asyncio.get_running_loop()
+    source = SQLiteStore(args.source)
+    try:
+        dest = await loop.run_in_executor(None, open_store, args.dest)
+        try:
+            copied = await copy_store(
+                source, dest, progress=lambda t, n: print(f"{t}: {n:,} new rows", flush=True)
+            )
+        finally:
+            await loop.run_in_executor(None, dest.close)
+    finally:
+        source.close()
+    total = sum(copied.values())
+    print(f"copied {total:,} new rows from {args.source} to {describe(args.dest)}")
     return 0
 
 

@@ -1,6 +1,11 @@
 """Where a running gateway's control endpoint is, and how clients find it safely.
 
-Everything lives in ``<db>.control/``, a directory only the gateway's user can enter (700):
+Everything lives in ``<db>.control/``, a directory only the gateway's user can enter (700).
+A PostgreSQL DSN names no file: its directory is ``<digest>.control`` (a digest of the DSN
+without its password) in a private directory of this user: ``$XDG_RUNTIME_DIR/wac``, else
+``wac-<uid>`` in the temporary folder, both 700. Several gateways on one database may run
+on one host: the first takes that directory, the next ``<digest>-2.control`` and so on, and a
+client takes the first that answers (any of them reaches every terminal through the database).
 
 * ``sock``: the Unix domain socket (mode 600), on POSIX. The file permissions are the
   authentication, as for Docker's and PostgreSQL's local sockets: no token, and no TCP port
@@ -27,6 +32,7 @@ import os
 import secrets
 import socket
 import stat
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -51,6 +57,7 @@ __all__ = [
     "client_authorization",
     "control_dir",
     "control_file",
+    "has_endpoint",
     "locate",
     "open_control",
     "read_token_file",
@@ -73,14 +80,48 @@ def unix_supported() -> bool:
     return POSIX and hasattr(socket, "AF_UNIX")
 
 
-def control_dir(db: str | Path) -> Path:
-    """The private directory of the gateway serving store ``db``."""
-    return Path(f"{db}.control")
+DSN_SLOTS = 16
+"""Gateways on one PostgreSQL database that may each have a control endpoint on one host."""
 
 
-def control_file(db: str | Path) -> Path:
+def _is_dsn(db: str | Path) -> bool:
+    from .store import is_dsn  # not at import: the store package loads SQLite
+
+    return is_dsn(db)
+
+
+def dsn_base() -> Path:
+    """This user's private directory for the control directories of DSN stores."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        return Path(runtime) / "wac"
+    uid = os.geteuid() if POSIX else os.getpid()
+    return Path(tempfile.gettempdir()) / f"wac-{uid}"
+
+
+def control_dir(db: str | Path, slot: int = 0) -> Path:
+    """The private directory of the gateway serving store ``db`` (``slot``: the n-th gateway
+    on one PostgreSQL database on this host; a file has one gateway)."""
+    if not _is_dsn(db):
+        return Path(f"{db}.control")
+    from .store import describe
+
+    digest = hashlib.sha256(describe(db).encode()).hexdigest()[:16]
+    return dsn_base() / (f"{digest}.control" if not slot else f"{digest}-{slot + 1}.control")
+
+
+def _slots(db: str | Path) -> range:
+    return range(DSN_SLOTS if _is_dsn(db) else 1)
+
+
+def control_file(db: str | Path, slot: int = 0) -> Path:
     """The file saying how to reach the gateway serving store ``db`` (exists while it runs)."""
-    return control_dir(db) / CONTROL_FILE
+    return control_dir(db, slot) / CONTROL_FILE
+
+
+def has_endpoint(db: str | Path) -> bool:
+    """Some gateway on ``db`` has written its control file (on a DSN, in any slot)."""
+    return any(control_file(db, slot).exists() for slot in _slots(db))
 
 
 def read_token_file(path: str | Path) -> str:
@@ -117,18 +158,38 @@ class Endpoint:
 
 
 def locate(db: str | Path) -> Endpoint:
-    """The endpoint of the gateway serving ``db``, after checking nobody else planted it.
+    """The endpoint of the gateway serving ``db``, after checking nobody else planted it
+    (on a DSN, of the first of the gateways on this host that still runs).
 
     Raises:
         WacClientError: no gateway runs on ``db`` (its directory or control file is missing).
         UnsafePath: the directory or control file is a symlink, someone else's, or too open.
     """
+    if not _is_dsn(db):
+        return _locate(db, 0)
+    failure: WacClientError | None = None
+    for slot in _slots(db):
+        try:
+            return _locate(db, slot)
+        except UnsafePath:
+            raise
+        except WacClientError as exc:
+            failure = failure or exc
+    assert failure is not None
+    raise failure
+
+
+def _locate(db: str | Path, slot: int) -> Endpoint:
+    from .store import describe
+
+    where = control_dir(db, slot)
     missing = WacClientError(
-        f"no running gateway found for {db} ({control_file(db)} missing): start `wac serve`,"
-        " or give --control URL with the token in $WAC_CONTROL_TOKEN or --token-file"
+        f"no running gateway found for {describe(db)} ({where / CONTROL_FILE} missing): start"
+        " `wac serve`, or give --control URL with the token in $WAC_CONTROL_TOKEN or"
+        " --token-file"
     )
     try:
-        directory = open_private_dir(control_dir(db), create=False)
+        directory = open_private_dir(where, create=False)
     except FileNotFoundError:
         raise missing from None
     with directory:
@@ -212,8 +273,8 @@ async def open_control(
     from .control import ControlServer
 
     tcp = tcp or not unix_supported()
-    with open_private_dir(control_dir(db), create=True) as directory:
-        _clear_stale(directory)
+    slot, directory = _claim_dir(db)
+    with directory:
         if tcp:
             server = ControlServer(session, host, port, token=token)
         else:
@@ -235,7 +296,32 @@ async def open_control(
         finally:
             await server.stop()
     with contextlib.suppress(OSError):
-        control_dir(db).rmdir()
+        control_dir(db, slot).rmdir()
+
+
+def _claim_dir(db: str | Path) -> tuple[int, PrivateDir]:
+    """The control directory this gateway serves in, cleared of what a dead one left.
+
+    A file's store has one: a gateway answering there means this one must not start. A DSN
+    has several slots (gateways share the database): the first not answering is taken.
+    """
+    if _is_dsn(db):
+        open_private_dir(dsn_base(), create=True).close()  # ours and 700, or refused
+    busy: WacClientError | None = None
+    for slot in _slots(db):
+        directory = open_private_dir(control_dir(db, slot), create=True)
+        try:
+            _clear_stale(directory)
+        except UnsafePath:
+            directory.close()
+            raise
+        except WacClientError as exc:
+            directory.close()
+            busy = busy or exc
+            continue
+        return slot, directory
+    assert busy is not None
+    raise busy
 
 
 def _write_control_file(directory: PrivateDir, data: dict[str, Any]) -> None:

@@ -36,7 +36,7 @@ from .store.base import LOG_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LOG_DTYPES", "empty_logs_frame", "logs_frame"]
+__all__ = ["LOG_DTYPES", "arrow_logs_frame", "empty_logs_frame", "logs_frame", "row_type"]
 
 LOG_DTYPES: dict[str, str] = {
     "id": "int64",
@@ -77,13 +77,23 @@ def logs_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFram
 
 
 def _arrow_frame(rows: Sequence[tuple[Any, ...]], tz: tzinfo | str) -> pd.DataFrame:
+    import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type hints
+
+    table = pa.array(rows, type=row_type()).flatten()
+    return arrow_logs_frame(dict(zip(LOG_COLUMNS, table, strict=True)), tz)
+
+
+def arrow_logs_frame(col: dict[str, Any], tz: tzinfo | str) -> pd.DataFrame:
+    """The typed frame from Arrow columns named and typed as ``row_type()`` says.
+
+    A store that can hand over columns (PostgreSQL's ``COPY`` read by pyarrow) skips the
+    Python row tuples altogether.
+    """
     import numpy as np
     import pandas as pd
-    import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type hints
+    import pyarrow as pa
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-    table = pa.array(rows, type=_row_type()).flatten()
-    col = dict(zip(LOG_COLUMNS, table, strict=True))
     zone = str(tz) if not isinstance(tz, str) else tz
 
     def ext(name: str, dtype: str) -> Any:
@@ -155,7 +165,8 @@ def _strict_times(text: Any) -> Any:
     return pc.if_else(pc.and_(shaped, same).fill_null(False), parsed, pa.scalar(None, parsed.type))
 
 
-def _row_type() -> Any:
+def row_type() -> Any:
+    """The Arrow struct of one log row (``LOG_COLUMNS`` with the types the frame starts from)."""
     import pyarrow as pa
 
     types = {

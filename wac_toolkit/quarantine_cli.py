@@ -1,6 +1,7 @@
-"""``wac quarantine``: what terminals sent that could not be stored, read from the store file.
+"""``wac quarantine``: what terminals sent that could not be stored, read from the store.
 
-Reading needs no running gateway (SQLite in WAL mode takes a second reader). The raw text of
+Reading needs no running gateway (SQLite in WAL mode takes a second reader; PostgreSQL any
+number). The raw text of
 a ``senduser`` item can hold a PIN or a card number, so the table view masks ``record``;
 ``--json`` gives the items exactly as kept, for an operator who needs them.
 """
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .store.sqlite import SQLiteStore
+from .store import is_dsn, open_store
 
 __all__ = ["register"]
 
@@ -32,7 +33,9 @@ def register(sub: Any) -> None:
             " so the terminal's later logs keep flowing."
         ),
     )
-    parser.add_argument("--db", default="wac.sqlite", help="store file (default wac.sqlite)")
+    parser.add_argument(
+        "--db", default="wac.sqlite", help="SQLite file or postgresql:// DSN (default wac.sqlite)"
+    )
     parser.add_argument("--sn", help="only this terminal")
     parser.add_argument("--limit", type=int, default=100, help="newest N items (default 100)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line, unmasked")
@@ -40,9 +43,9 @@ def register(sub: Any) -> None:
 
 
 async def _quarantine(args: argparse.Namespace) -> int:
-    if not Path(args.db).exists():
+    if not is_dsn(args.db) and not Path(args.db).exists():
         raise ValueError(f"no store at {args.db}")
-    store = SQLiteStore(args.db)
+    store = open_store(args.db)
     try:
         rows = store.quarantined(args.sn, args.limit)
         total = store.quarantine_count()

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from . import access, bounds
 from .access import on_sendpin, on_sendqrcode
 from .bus import EventBus
-from .errors import FrameError, StoreError, TerminalNotAdopted, WacError
+from .errors import FrameError, StoreError, TerminalNotAdopted, TerminalOffline, WacError
 from .events import (
     Event,
     TerminalConnected,
@@ -29,14 +29,15 @@ from .events import (
 from .ingest import IngestPipeline
 from .net.gateway import Gateway
 from .net.peer import Peer
+from .presence import Presence
 from .protocol.handlers import REG_INVALID, ack, fail, reg_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .quarantine import Quarantined, Unreadable
 from .registry import Registry, Terminal, TerminalState
 from .roster import Roster
 from .session_commands import SessionCommands
+from .store import open_store
 from .store.base import LogQuery
-from .store.sqlite import SQLiteStore
 from .trust import SessionTrust, must_store_first
 
 if TYPE_CHECKING:
@@ -76,7 +77,8 @@ class Session(SessionCommands, SessionTrust):
     """The toolkit's one entry point.
 
     Args:
-        db: SQLite file (``":memory:"`` for a throwaway store); ignored when ``store`` is given.
+        db: SQLite file (``":memory:"`` for a throwaway store) or a ``postgresql://`` DSN
+            (:func:`~wac_toolkit.store.open_store`); ignored when ``store`` is given.
         host, port: where terminals dial in; port 0 lets the OS choose.
         tz: the terminals' time zone (name or tzinfo; default the host's). ``cloudtime`` is sent
             in it and log times are read in it.
@@ -134,7 +136,7 @@ class Session(SessionCommands, SessionTrust):
         self.server_mode: bool | set[str] = (
             server_mode if isinstance(server_mode, bool) else set(server_mode)
         )
-        self.store = store if store is not None else SQLiteStore(db, synchronous=synchronous)
+        self.store = store if store is not None else open_store(db, synchronous=synchronous)
         self._owns_store = store is None
         self.gateway = Gateway(
             self,
@@ -160,6 +162,8 @@ class Session(SessionCommands, SessionTrust):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.roster = Roster(self)
         """People and their durable sync to terminals (:mod:`wac_toolkit.roster`)."""
+        self.presence = Presence(self) if hasattr(self.store, "claim_terminal") else None
+        """Leases on terminals in a shared store (PostgreSQL): :mod:`wac_toolkit.presence`."""
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -177,6 +181,8 @@ class Session(SessionCommands, SessionTrust):
                 await self.loop.run_in_executor(None, self.store.close)
             raise
         self._started = True
+        if self.presence is not None:
+            await self.presence.start()
         log.info("listening on %s", self.url)
         return self
 
@@ -190,6 +196,8 @@ class Session(SessionCommands, SessionTrust):
     async def stop(self) -> None:
         """Close every terminal connection, stop listening, and flush the store."""
         await self.roster.stop()
+        if self.presence is not None and self._started:
+            await self.presence.stop()
         if self._started:
             await self.gateway.stop()
             self._started = False
@@ -254,7 +262,7 @@ class Session(SessionCommands, SessionTrust):
         unless ``include_pending``. This reads the database: from an event loop use
         :meth:`logs_async`.
         """
-        from .dataframe import logs_frame
+        from .dataframe import arrow_logs_frame, logs_frame
 
         query = LogQuery(
             since=_as_datetime(since),
@@ -263,6 +271,13 @@ class Session(SessionCommands, SessionTrust):
             enrollid=enrollid if enrollid is None or isinstance(enrollid, int) else tuple(enrollid),
             include_pending=include_pending,
         )
+        if hasattr(self.store, "fetch_logs_arrow"):  # columns straight from the database
+            try:
+                columns = self.store.fetch_logs_arrow(query)
+                if columns:
+                    return arrow_logs_frame(columns, self.tz)
+            except (ImportError, ValueError, TypeError, OverflowError):
+                pass  # no pyarrow, or values it will not type: the row path below
         return logs_frame(self.store.fetch_logs(query), self.tz)
 
     async def logs_async(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -332,8 +347,21 @@ class Session(SessionCommands, SessionTrust):
         """
         terminal = self.registry.get(sn)
         if terminal is not None and terminal.state != TerminalState.ADOPTED:
-            raise TerminalNotAdopted(sn, str(terminal.state))
-        peer = self.gateway.peer(sn)
+            if self.presence is not None:  # adopted through another gateway, just now?
+                await self.sync_states([sn])
+                terminal = self.registry.get(sn)
+            if terminal is not None and terminal.state != TerminalState.ADOPTED:
+                raise TerminalNotAdopted(sn, str(terminal.state))
+        try:
+            peer = self.gateway.peer(sn)
+        except TerminalOffline:
+            if self.presence is None or not self._started:
+                raise
+            # Another gateway on the shared store may hold it (wac_toolkit.routing).
+            limit = timeout if timeout is not None else self.gateway.command_timeout
+            return await self.presence.route(
+                sn, cmd, fields, timeout=limit, expect_reply=expect_reply
+            )
         return await peer.request(cmd, fields, timeout=timeout, expect_reply=expect_reply)
 
     async def set_user_info(
@@ -418,6 +446,11 @@ class Session(SessionCommands, SessionTrust):
         if self.reg_check is not None and (reason := self.reg_check(info)) is not None:
             log.warning("refused terminal %s from %s: %s", info.sn, peer.remote, reason)
             return fail("reg", reason)
+        if self.presence is not None:  # a shared store: another process may have decided
+            try:
+                await self.sync_states([info.sn])
+            except StoreError as exc:
+                log.warning("terminal %s: state not read from the store: %s", info.sn, exc)
         now = datetime.now(UTC)
         known = self.registry.get(info.sn)
         terminal = await self._admit(peer, info, now)

@@ -15,7 +15,8 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .control import ControlClient, ControlServer, control_file
+from .control import ControlClient, ControlServer
+from .control_endpoint import has_endpoint
 from .errors import WacClientError
 
 if TYPE_CHECKING:
@@ -99,7 +100,9 @@ def register(sub: Any) -> None:
             " Works on the store file, or through a running `wac serve` on it."
         ),
     )
-    parser.add_argument("--db", default="wac.sqlite", help="store file (default wac.sqlite)")
+    parser.add_argument(
+        "--db", default="wac.sqlite", help="SQLite file or postgresql:// DSN (default wac.sqlite)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument(
         "action", nargs="?", choices=("list", "adopt", "block", "forget"), default="list"
@@ -112,7 +115,7 @@ async def _run(args: argparse.Namespace) -> int:
     if args.action != "list" and not args.sns:
         raise ValueError(f"wac terminals {args.action} needs at least one serial number")
     result: Any = None
-    if control_file(args.db).exists():
+    if has_endpoint(args.db):
         try:
             async with ControlClient.from_db(args.db) as client:
                 if args.action == "list":
@@ -120,7 +123,7 @@ async def _run(args: argparse.Namespace) -> int:
                 else:
                     result = await client.call(f"terminals_{args.action}", sns=args.sns)
         except WacClientError as exc:
-            print(f"gateway not answering ({exc}); using the store file", file=sys.stderr)
+            print(f"gateway not answering ({exc}); using the store directly", file=sys.stderr)
     if result is None:
         result = await _offline(args)
     _print(args, result)
@@ -131,8 +134,11 @@ async def _offline(args: argparse.Namespace) -> Any:
     from pathlib import Path
 
     from .session import Session
+    from .store import is_dsn
 
-    if args.action == "list" and args.db != ":memory:" and not Path(args.db).exists():
+    # On a DSN every gateway hears of a change made here (the store's NOTIFY) and applies it.
+    missing = args.db != ":memory:" and not is_dsn(args.db) and not Path(args.db).exists()
+    if args.action == "list" and missing:
         raise ValueError(f"no store at {args.db}")
     session = Session(args.db, "127.0.0.1", 0)
     try:

@@ -68,6 +68,56 @@ class SessionTrust:
             self.publish(TerminalStateChanged(sn, None))
         return forgotten
 
+    async def sync_states(self, sns: Iterable[str] | None = None) -> list[str]:
+        """Take on the trust states the store holds now; returns the serials that changed.
+
+        Several gateways on one PostgreSQL database keep one registry each: an adopt, block
+        or forget made through another gateway (or ``wac terminals --db postgresql://...``)
+        is in the database, and each gateway applies it here, as if made locally (events,
+        a blocked terminal's connection closed, an adopted one announced to the roster).
+        The store's NOTIFY calls this for one serial; the presence heartbeat for all, in
+        case a notification was missed. ``sns`` given: a serial gone from the store (forgot
+        elsewhere) is dropped here too.
+        """
+        wanted = None if sns is None else list(sns)
+        loop = asyncio.get_running_loop()
+        stored = await loop.run_in_executor(None, self.store.device_states, wanted)
+        changed = []
+        for sn in wanted if wanted is not None else list(stored):
+            terminal = self.registry.get(sn)
+            if sn not in stored:
+                if terminal is None:
+                    continue
+                self.registry.drop(sn)
+                self._announced.discard(sn)
+                await self._close(sn, "terminal forgotten")
+                self.publish(TerminalStateChanged(sn, None))
+                changed.append(sn)
+                continue
+            text, identity = stored[sn]
+            try:
+                state = TerminalState(text)
+            except ValueError:
+                continue
+            if terminal is None:
+                self.registry.put(Terminal(sn, False, state=state, identity=identity))
+                continue
+            if terminal.state == state and terminal.identity == identity:
+                continue
+            before = terminal.state
+            terminal = self.registry.update(sn, state=state, identity=identity) or terminal
+            if before == state:
+                continue  # a new pin only
+            changed.append(sn)
+            log.info("terminal %s is now %s (changed through the shared store)", sn, state)
+            self.publish(TerminalStateChanged(sn, state))
+            if state == TerminalState.ADOPTED and terminal.online and terminal.info is not None:
+                self._announced.add(sn)
+                self.publish(TerminalConnected(sn, terminal.info, terminal.remote))
+            elif state == TerminalState.BLOCKED:
+                await self._close(sn, "terminal blocked")
+        return changed
+
     async def _set_state(self, sn: str, state: TerminalState) -> Terminal:
         now = datetime.now(UTC)
         terminal, before = self.registry.set_state(sn, state, now, dry_run=True)

@@ -14,9 +14,11 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..control import ControlClient, control_file
+from ..control import ControlClient
+from ..control_endpoint import has_endpoint
 from ..errors import WacClientError
 from ..session import Session
+from ..store import describe
 
 __all__ = ["register"]
 
@@ -40,7 +42,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         name: str, help: str, fn: Action, *, changes: bool = True
     ) -> argparse.ArgumentParser:
         parser = actions.add_parser(name, help=help, description=help)
-        parser.add_argument("--db", default="wac.sqlite", help="store file (default wac.sqlite)")
+        parser.add_argument(
+            "--db",
+            default="wac.sqlite",
+            help="SQLite file or postgresql:// DSN (default wac.sqlite)",
+        )
         parser.set_defaults(run=_runner(fn, changes))
         return parser
 
@@ -125,14 +131,17 @@ def _runner(fn: Action, changes: bool) -> Callable[[argparse.Namespace], Awaitab
 
 async def _notify_gateway(db: str, sn: str | None) -> bool:
     """Ask a running gateway to deliver queued steps now; False when none runs."""
-    if not control_file(db).exists():
-        print(f"queued in {db}; sent when `wac serve --db {db}` runs and terminals are online")
+    if not has_endpoint(db):
+        shown = describe(db)  # a DSN without its password
+        print(
+            f"queued in {shown}; sent when `wac serve --db {shown}` runs and terminals are online"
+        )
         return False
     try:
         async with ControlClient.from_db(db) as client:
             queued = await client.call("roster_sync", sn=sn)
     except WacClientError as exc:
-        print(f"queued in {db}; the gateway did not answer ({exc})", file=sys.stderr)
+        print(f"queued in {describe(db)}; the gateway did not answer ({exc})", file=sys.stderr)
         return False
     print(f"gateway notified: {queued} step(s) queued for delivery")
     return True
@@ -253,9 +262,9 @@ async def _sync(session: Session, args: argparse.Namespace) -> None:
 
 
 async def _reconcile(session: Session, args: argparse.Namespace) -> int:
-    if not control_file(args.db).exists():
+    if not has_endpoint(args.db):
         raise WacClientError(
-            f"reconcile needs the terminal: no gateway is running on {args.db} (start wac serve)"
+            f"reconcile needs the terminal: no gateway is running on {describe(args.db)} (start wac serve)"
         )
     async with ControlClient.from_db(args.db) as client:
         report = await client.call(

@@ -84,6 +84,8 @@ class Step:
 
 
 def create(db: sqlite3.Connection) -> None:
+    if getattr(db, "dialect", "sqlite") != "sqlite":
+        return  # PostgreSQL: made by the store's migrations (step 3)
     for statement in SCHEMA:
         db.execute(statement)
     columns = {row[1] for row in db.execute("PRAGMA table_info(roster_queue)")}

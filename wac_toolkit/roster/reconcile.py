@@ -75,8 +75,11 @@ def replace_held(db: sqlite3.Connection, sn: str, credentials: list[UserCredenti
     at = micros(datetime.now(UTC))
     db.execute("DELETE FROM credentials WHERE sn = ?", (sn,))
     db.executemany(
-        "INSERT OR REPLACE INTO credentials (sn, enrollid, backupnum, name, admin, record,"
-        " record_is_number, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+        "INSERT INTO credentials (sn, enrollid, backupnum, name, admin, record,"
+        " record_is_number, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sn, enrollid,"
+        " backupnum) DO UPDATE SET name = excluded.name, admin = excluded.admin,"
+        " record = excluded.record, record_is_number = excluded.record_is_number,"
+        " updated_at = excluded.updated_at",
         [
             (sn, c.enrollid, int(c.backupnum), c.name, c.admin,
              None if c.record is None else str(c.record), int(isinstance(c.record, int)), at)

@@ -1,6 +1,8 @@
-"""The roster's tables in the gateway's SQLite store, and the queries on them.
+"""The roster's tables in the gateway's store, and the queries on them.
 
-Every function takes a ``sqlite3.Connection``: writes run inside the store's writer
+The SQL is the dialect SQLite and PostgreSQL share (``ON CONFLICT``, no ``OR REPLACE``,
+``?`` placeholders that the PostgreSQL store's connections accept).
+Every function takes a ``sqlite3.Connection`` (or one like it): writes run inside the store's writer
 transaction (``store.run_write(fn)``), reads on ``store.reader()``. The tables live next to
 the store's own; ``credentials`` (what each terminal is known to hold) is the store's, kept
 up to date by every ``setuserinfo``/``deleteuser``/``senduser``. A removed person stays as a
@@ -106,7 +108,12 @@ SCHEMA = (
 
 
 def create(db: sqlite3.Connection) -> None:
-    """Create the tables if missing (idempotent; safe inside a transaction)."""
+    """Create the tables if missing (idempotent; safe inside a transaction).
+
+    On PostgreSQL the store's migrations made them (step 3), in that dialect.
+    """
+    if getattr(db, "dialect", "sqlite") != "sqlite":
+        return
     for statement in SCHEMA:
         db.execute(statement)
 
@@ -146,7 +153,8 @@ def remove_person(db: sqlite3.Connection, enrollid: int) -> bool:
 
 def put_credential(db: sqlite3.Connection, enrollid: int, backupnum: int, record: str) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO roster_credentials (enrollid, backupnum, record) VALUES (?,?,?)",
+        "INSERT INTO roster_credentials (enrollid, backupnum, record) VALUES (?,?,?)"
+        " ON CONFLICT (enrollid, backupnum) DO UPDATE SET record = excluded.record",
         (enrollid, backupnum, record),
     )
 
@@ -162,7 +170,7 @@ def delete_credential(db: sqlite3.Connection, enrollid: int, backupnum: int) -> 
 def set_assignments(db: sqlite3.Connection, enrollid: int, targets: Iterable[Target]) -> None:
     db.execute("DELETE FROM roster_assignments WHERE enrollid = ?", (enrollid,))
     db.executemany(
-        "INSERT OR IGNORE INTO roster_assignments (enrollid, kind, name) VALUES (?,?,?)",
+        "INSERT INTO roster_assignments (enrollid, kind, name) VALUES (?,?,?) ON CONFLICT DO NOTHING",
         [(enrollid, t.kind, t.name) for t in targets],
     )
 
@@ -182,12 +190,12 @@ def list_people(db: sqlite3.Connection, enrollids: Collection[int] | None = None
     ).fetchall()
     creds: dict[int, dict[int, str]] = {}
     for enrollid, slot, record in db.execute(
-        f"SELECT enrollid, backupnum, record FROM roster_credentials WHERE 1{where}", args
+        f"SELECT enrollid, backupnum, record FROM roster_credentials WHERE 1 = 1{where}", args
     ):
         creds.setdefault(enrollid, {})[slot] = record
     targets: dict[int, list[Target]] = {}
     for enrollid, kind, name in db.execute(
-        f"SELECT enrollid, kind, name FROM roster_assignments WHERE 1{where} ORDER BY kind, name",
+        f"SELECT enrollid, kind, name FROM roster_assignments WHERE 1 = 1{where} ORDER BY kind, name",
         args,
     ):
         targets.setdefault(enrollid, []).append(Target(kind, name))
@@ -217,7 +225,8 @@ def known_ids(db: sqlite3.Connection) -> set[int]:
 def set_group(db: sqlite3.Connection, name: str, sns: Iterable[str]) -> None:
     db.execute("DELETE FROM roster_groups WHERE name = ?", (name,))
     db.executemany(
-        "INSERT OR IGNORE INTO roster_groups (name, sn) VALUES (?,?)", [(name, sn) for sn in sns]
+        "INSERT INTO roster_groups (name, sn) VALUES (?,?) ON CONFLICT DO NOTHING",
+        [(name, sn) for sn in sns],
     )
 
 
@@ -295,10 +304,10 @@ def wanted(
     if not is_adopted(db, sn):
         return {}
     where, args = _ids("p.enrollid", enrollids)
-    enabled, window = "p.enabled", []
+    enabled, window = "p.enabled <> 0", []
     if local_now is not None:
         enabled = (
-            "(p.enabled AND (p.valid_from IS NULL OR p.valid_from <= ?)"
+            "(p.enabled <> 0 AND (p.valid_from IS NULL OR p.valid_from <= ?)"
             " AND (p.valid_until IS NULL OR p.valid_until > ?))"
         )
         window = [local_now, local_now]
@@ -312,7 +321,7 @@ def wanted(
     creds: dict[int, dict[int, str]] = {}
     where, args = _ids("enrollid", [r[0] for r in rows] if enrollids is not None else None)
     for enrollid, slot, record in db.execute(
-        f"SELECT enrollid, backupnum, record FROM roster_credentials WHERE 1{where}", args
+        f"SELECT enrollid, backupnum, record FROM roster_credentials WHERE 1 = 1{where}", args
     ):
         creds.setdefault(enrollid, {})[slot] = record
     return {
@@ -363,7 +372,8 @@ def window_crossed(db: sqlite3.Connection, since: str, until: str) -> list[int]:
 
 def mark_enabled(db: sqlite3.Connection, sn: str, enrollid: int, enabled: bool) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO roster_enabled (sn, enrollid, enabled) VALUES (?,?,?)",
+        "INSERT INTO roster_enabled (sn, enrollid, enabled) VALUES (?,?,?)"
+        " ON CONFLICT (sn, enrollid) DO UPDATE SET enabled = excluded.enabled",
         (sn, enrollid, int(enabled)),
     )
 
@@ -397,7 +407,7 @@ def record_conflict(
     db.execute(
         "INSERT INTO roster_conflicts (sn, enrollid, backupnum, record, name, first_at, last_at)"
         " VALUES (?,?,?,?,?,?,?) ON CONFLICT (sn, enrollid, backupnum, record) DO UPDATE SET"
-        " last_at = excluded.last_at, count = count + 1",
+        " last_at = excluded.last_at, count = roster_conflicts.count + 1",
         (sn, enrollid, backupnum, record, name, at, at),
     )
 
@@ -426,7 +436,9 @@ def bump(db: sqlite3.Connection) -> int:
     """
     old = generation(db)
     db.execute(
-        "INSERT OR REPLACE INTO roster_meta (key, value) VALUES ('generation', ?)", (old + 1,)
+        "INSERT INTO roster_meta (key, value) VALUES ('generation', ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (old + 1,),
     )
     db.execute("UPDATE roster_planned SET generation = ? WHERE generation = ?", (old + 1, old))
     return old + 1
@@ -435,7 +447,8 @@ def bump(db: sqlite3.Connection) -> int:
 def mark_planned(db: sqlite3.Connection, sn: str) -> None:
     """``sn`` was just planned in full against the current roster."""
     db.execute(
-        "INSERT OR REPLACE INTO roster_planned (sn, generation) VALUES (?, ?)",
+        "INSERT INTO roster_planned (sn, generation) VALUES (?, ?)"
+        " ON CONFLICT (sn) DO UPDATE SET generation = excluded.generation",
         (sn, generation(db)),
     )
 

@@ -132,7 +132,10 @@ class SyncWorker:
 
     def _online(self, sn: str) -> bool:
         terminal = self.session.terminal(sn)
-        return terminal is not None and terminal.online and terminal.adopted
+        if terminal is None or not terminal.online or not terminal.adopted:
+            return False
+        presence = getattr(self.session, "presence", None)  # several gateways, one store:
+        return presence is None or presence.holds(sn)  # only the lease holder delivers
 
     async def _run(self, sn: str) -> None:
         wake = self._wakes[sn]

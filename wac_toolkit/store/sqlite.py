@@ -22,6 +22,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from ..errors import StoreError
 from ..private import create_private_file, tighten
 from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
 from .base import LOG_COLUMNS, LogQuery
+from .migrations import upgrade_sqlite
 
 __all__ = ["SQLiteStore"]
 
@@ -45,9 +47,7 @@ CREATE TABLE IF NOT EXISTS devices (
     devinfo TEXT,
     remote TEXT,
     first_seen INTEGER,
-    last_seen INTEGER,
-    state TEXT NOT NULL DEFAULT 'pending',
-    identity TEXT
+    last_seen INTEGER
 );
 CREATE TABLE IF NOT EXISTS logs (
     id INTEGER PRIMARY KEY,
@@ -63,8 +63,7 @@ CREATE TABLE IF NOT EXISTS logs (
     verifymode INTEGER,
     logindex INTEGER,
     received_at INTEGER NOT NULL,
-    has_image INTEGER NOT NULL DEFAULT 0,
-    pending INTEGER NOT NULL DEFAULT 0
+    has_image INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS logs_natural_key ON logs (
     sn, ifnull(enrollid, -1), time, ifnull(mode, -1), ifnull(inout, -1), ifnull(event, -1)
@@ -85,15 +84,6 @@ CREATE TABLE IF NOT EXISTS credentials (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (sn, enrollid, backupnum)
 );
-CREATE TABLE IF NOT EXISTS quarantine (
-    id INTEGER PRIMARY KEY,
-    sn TEXT NOT NULL,
-    cmd TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    raw TEXT NOT NULL,
-    received_at INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS quarantine_once ON quarantine (sn, cmd, raw);
 """
 
 _INSERT_LOG = (
@@ -141,8 +131,7 @@ class SQLiteStore:
             # 600 before SQLite opens it: SQLite gives its -wal and -shm the file's mode.
             created = create_private_file(self.path)
         self._keeper = self._connect()  # keeps a memory database alive; creates the schema
-        self._keeper.executescript(SCHEMA)
-        _upgrade(self._keeper)
+        upgrade_sqlite(self._keeper)  # numbered steps (migrations.py); SCHEMA is step 1
         if not created:
             _tighten(self.path)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -363,6 +352,17 @@ class SQLiteStore:
             for sn, model, firmware, devinfo, remote, first, last, state, identity in rows
         ]  # fmt: skip
 
+    def device_states(self, sns: Sequence[str] | None = None) -> dict[str, tuple[str, Any]]:
+        """Terminal -> (state, pinned identity) as stored now (all, or those in ``sns``)."""
+        sql, args = "SELECT sn, state, identity FROM devices", list(sns or ())
+        if sns is not None:
+            sql += f" WHERE sn IN ({','.join('?' * len(args))})"
+        with self.reader() as db:
+            rows = db.execute(sql, args).fetchall()
+        return {
+            sn: (state, json.loads(identity) if identity else None) for sn, state, identity in rows
+        }
+
     def fetch_logs(self, query: LogQuery) -> list[tuple[Any, ...]]:
         sql, args = self.logs_sql(query)
         with self.reader() as db:
@@ -395,6 +395,11 @@ class SQLiteStore:
     def count_logs(self) -> int:
         with self.reader() as db:
             return int(db.execute("SELECT count(*) FROM logs").fetchone()[0])
+
+    def schema_version(self) -> int:
+        """The highest migration step applied (:mod:`.migrations`)."""
+        with self.reader() as db:
+            return int(db.execute("SELECT max(version) FROM schema_version").fetchone()[0])
 
     def credentials(self, sn: str) -> list[UserCredential]:
         with self.reader() as db:
@@ -503,7 +508,7 @@ class SQLiteStore:
         db = sqlite3.connect(self._uri, uri=True, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA busy_timeout = 5000")
         if self.path != ":memory:":
-            db.execute("PRAGMA journal_mode = WAL")
+            _wal(db)
         db.execute(f"PRAGMA synchronous = {self.synchronous}")
         return db
 
@@ -622,29 +627,18 @@ def _set_state(
         db.execute("UPDATE logs SET pending = 0 WHERE sn = ? AND pending = 1", (sn,))
 
 
-def _upgrade(db: sqlite3.Connection) -> None:
-    """Add the trust columns to a store made before them (idempotent).
-
-    Terminals already in the store were serving before adoption existed: they are marked
-    adopted (their identity is pinned from their stored ``reg`` at the next start), so an
-    upgrade does not cut every door off the roster. Review them with ``wac terminals``.
-    """
-    devices = {row[1] for row in db.execute("PRAGMA table_info(devices)")}
-    if "state" not in devices:
-        db.execute("ALTER TABLE devices ADD COLUMN state TEXT NOT NULL DEFAULT 'pending'")
-        db.execute("UPDATE devices SET state = 'adopted'")
-        count = db.execute("SELECT count(*) FROM devices").fetchone()[0]
-        if count:
-            log.warning(
-                "store upgraded: %d terminal(s) already known are marked adopted; review them"
-                " with `wac terminals`",
-                count,
-            )
-    if "identity" not in devices:
-        db.execute("ALTER TABLE devices ADD COLUMN identity TEXT")
-    logs = {row[1] for row in db.execute("PRAGMA table_info(logs)")}
-    if "pending" not in logs:
-        db.execute("ALTER TABLE logs ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
+def _wal(db: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL. On a file just created empty (600, before SQLite opened it) by one of
+    several processes starting together, the switch can meet another's lock without the
+    busy handler being asked: try again briefly instead of failing the start."""
+    for attempt in range(attempts):
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
 
 
 class _Reader:

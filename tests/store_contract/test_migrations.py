@@ -1,0 +1,173 @@
+"""Numbered schema steps: a store made by release 0.1.0 opens, upgraded, with its data.
+
+``RELEASE_0_1_0`` is the SQLite schema that release wrote (frozen here on purpose: the test
+must keep building the old file however the current schema grows).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+from wac_toolkit.protocol.models import LogRecord
+from wac_toolkit.store import LogQuery, open_store
+from wac_toolkit.store.migrations import STEPS, latest
+
+RELEASE_0_1_0 = """
+CREATE TABLE devices (sn TEXT PRIMARY KEY, modelname TEXT, firmware TEXT, devinfo TEXT,
+    remote TEXT, first_seen INTEGER, last_seen INTEGER);
+CREATE TABLE logs (id INTEGER PRIMARY KEY, sn TEXT NOT NULL, enrollid INTEGER, name TEXT,
+    time TEXT NOT NULL, time_raw TEXT, mode INTEGER, inout INTEGER, event INTEGER, temp REAL,
+    verifymode INTEGER, logindex INTEGER, received_at INTEGER NOT NULL,
+    has_image INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX logs_natural_key ON logs (
+    sn, ifnull(enrollid, -1), time, ifnull(mode, -1), ifnull(inout, -1), ifnull(event, -1));
+CREATE INDEX logs_time ON logs (time);
+CREATE TABLE log_images (log_id INTEGER PRIMARY KEY REFERENCES logs (id) ON DELETE CASCADE,
+    image BLOB NOT NULL);
+CREATE TABLE credentials (sn TEXT NOT NULL, enrollid INTEGER NOT NULL,
+    backupnum INTEGER NOT NULL, name TEXT, admin INTEGER NOT NULL DEFAULT 0, record TEXT,
+    record_is_number INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (sn, enrollid, backupnum));
+INSERT INTO devices VALUES ('OLD1', 'M1', '1.0', '{"modelname": "M1"}', '10.0.0.9:1', 1, 2);
+INSERT INTO logs (sn, enrollid, name, time, mode, inout, event, received_at)
+    VALUES ('OLD1', 7, 'Ann', '2025-07-01 08:00:00', 0, 0, 0, 1);
+INSERT INTO credentials VALUES ('OLD1', 7, 11, 'Ann', 0, '0012', 0, 1);
+"""
+
+MAIN_BEFORE_STEPS = """
+CREATE TABLE devices (sn TEXT PRIMARY KEY, modelname TEXT, firmware TEXT, devinfo TEXT,
+    remote TEXT, first_seen INTEGER, last_seen INTEGER,
+    state TEXT NOT NULL DEFAULT 'pending', identity TEXT);
+CREATE TABLE logs (id INTEGER PRIMARY KEY, sn TEXT NOT NULL, enrollid INTEGER, name TEXT,
+    time TEXT NOT NULL, time_raw TEXT, mode INTEGER, inout INTEGER, event INTEGER, temp REAL,
+    verifymode INTEGER, logindex INTEGER, received_at INTEGER NOT NULL,
+    has_image INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX logs_natural_key ON logs (
+    sn, ifnull(enrollid, -1), time, ifnull(mode, -1), ifnull(inout, -1), ifnull(event, -1));
+CREATE INDEX logs_time ON logs (time);
+CREATE TABLE log_images (log_id INTEGER PRIMARY KEY REFERENCES logs (id) ON DELETE CASCADE,
+    image BLOB NOT NULL);
+CREATE TABLE credentials (sn TEXT NOT NULL, enrollid INTEGER NOT NULL,
+    backupnum INTEGER NOT NULL, name TEXT, admin INTEGER NOT NULL DEFAULT 0, record TEXT,
+    record_is_number INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (sn, enrollid, backupnum));
+CREATE TABLE quarantine (id INTEGER PRIMARY KEY, sn TEXT NOT NULL, cmd TEXT NOT NULL,
+    reason TEXT NOT NULL, raw TEXT NOT NULL, received_at INTEGER NOT NULL);
+CREATE UNIQUE INDEX quarantine_once ON quarantine (sn, cmd, raw);
+CREATE TABLE roster_conflicts (id INTEGER PRIMARY KEY, sn TEXT NOT NULL,
+    enrollid INTEGER NOT NULL, backupnum INTEGER NOT NULL, record TEXT NOT NULL, name TEXT,
+    first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, count INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (sn, enrollid, backupnum, record));
+INSERT INTO devices VALUES ('ADOPT', 'M1', '1.0', '{}', NULL, 1, 2, 'adopted',
+    '{"cpusn": "C1"}');
+INSERT INTO devices VALUES ('PEND', 'M1', '1.0', '{}', NULL, 1, 3, 'pending', NULL);
+INSERT INTO devices VALUES ('BLOCK', 'M1', '1.0', '{}', NULL, 1, 4, 'blocked', NULL);
+INSERT INTO logs (sn, enrollid, time, received_at, pending)
+    VALUES ('ADOPT', 7, '2025-07-01 08:00:00', 1, 0), ('PEND', 8, '2025-07-01 08:00:00', 1, 1);
+INSERT INTO quarantine (sn, cmd, reason, raw, received_at)
+    VALUES ('PEND', 'sendlog', 'no time', '{}', 1);
+"""
+"""A store made by main's code between the trust and fault work and numbered steps: the
+trust columns, quarantine and conflicts were made by unnumbered ``IF NOT EXISTS``/ALTERs."""
+
+AT = datetime(2025, 8, 1, 6, 0, tzinfo=UTC)
+KEY = {"mode": 0, "inout": 0, "event": 0}
+
+
+def test_steps_are_numbered_without_gaps_and_named():
+    assert [s.version for s in STEPS] == list(range(1, latest() + 1))
+    assert all(s.name and s.sqlite and s.postgres for s in STEPS)
+
+
+async def test_a_release_0_1_0_sqlite_file_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(RELEASE_0_1_0)
+    with open_store(path) as store:
+        assert store.schema_version() == latest()
+        assert [d["sn"] for d in store.devices()] == ["OLD1"]
+        assert store.device_states() == {"OLD1": ("adopted", None)}  # it was serving
+        assert store.credentials("OLD1")[0].record == "0012"
+        old = LogRecord.from_wire({"enrollid": 7, "time": "2025-07-01 08:00:00", **KEY})
+        new = LogRecord.from_wire({"enrollid": 7, "time": "2025-07-02 08:00:00", **KEY})
+        assert await store.ingest_logs("OLD1", [old, new], logindex=2, received_at=AT) == [1]
+        assert [r[4] for r in store.fetch_logs(LogQuery())] == [
+            "2025-07-01 08:00:00", "2025-07-02 08:00:00",
+        ]  # fmt: skip
+    with sqlite3.connect(path) as db:
+        versions = [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY 1")]
+        indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert versions == list(range(1, latest() + 1))
+    assert "logs_sn_time" in indexes  # step 2 ran on the old file
+    with open_store(path) as store:  # opening again applies nothing twice
+        assert store.schema_version() == latest() and store.count_logs() == 2
+
+
+async def test_a_postgresql_database_at_step_1_is_upgraded(pg_cluster, pg_dsn):
+    dbname = pg_dsn.rsplit("/", 1)[1]
+    pg_cluster.psql(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at BIGINT NOT NULL);"
+        + STEPS[0].postgres
+        + "INSERT INTO schema_version VALUES (1, 'baseline', 0);"
+        " INSERT INTO logs (sn, enrollid, time, mode, inout, event, received_at)"
+        " VALUES ('OLD1', 7, '2025-07-01 08:00:00', 0, 0, 0, 1);",
+        dbname,
+    )
+    with open_store(pg_dsn) as store:
+        assert store.schema_version() == latest()
+        old = LogRecord.from_wire({"enrollid": 7, "time": "2025-07-01 08:00:00", **KEY})
+        assert await store.ingest_logs("OLD1", [old], logindex=1, received_at=AT) == []
+    indexes = pg_cluster.psql("SELECT indexname FROM pg_indexes WHERE tablename = 'logs'", dbname)
+    assert "logs_sn_time" in indexes.split()
+
+
+async def test_a_store_made_before_numbered_steps_keeps_terminal_states(tmp_path):
+    path = tmp_path / "main.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(MAIN_BEFORE_STEPS)
+    with open_store(path) as store:
+        assert store.schema_version() == latest()
+        assert store.device_states() == {
+            "ADOPT": ("adopted", {"cpusn": "C1"}), "PEND": ("pending", None),
+            "BLOCK": ("blocked", None),
+        }  # fmt: skip
+        assert [r[1] for r in store.fetch_logs(LogQuery())] == ["ADOPT"]
+        assert len(store.fetch_logs(LogQuery(include_pending=True))) == 2
+        assert store.quarantine_count() == 1
+        assert await store.quarantine_frame("PEND", "sendlog", [("no time", "{}")]) == 0
+
+
+async def test_a_postgresql_database_at_step_5_marks_its_terminals_adopted(pg_cluster, pg_dsn):
+    """A database made before trust (the first PostgreSQL store): every terminal in it was
+    serving, so it stays served (adopted), as on SQLite."""
+    dbname = pg_dsn.rsplit("/", 1)[1]
+    before = "".join(s.postgres + ";" for s in STEPS[:5])
+    pg_cluster.psql(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at BIGINT NOT NULL);"
+        + before
+        + "INSERT INTO schema_version SELECT g, 'old', 0 FROM generate_series(1, 5) g;"
+        " INSERT INTO devices (sn, modelname) VALUES ('OLD1', 'M1');"
+        " INSERT INTO logs (sn, enrollid, time, mode, inout, event, received_at)"
+        " VALUES ('OLD1', 7, '2025-07-01 08:00:00', 0, 0, 0, 1);",
+        dbname,
+    )
+    with open_store(pg_dsn) as store:
+        assert store.schema_version() == latest()
+        assert store.device_states() == {"OLD1": ("adopted", None)}
+        assert len(store.fetch_logs(LogQuery())) == 1  # not pending
+        assert store.quarantine_count() == 0
+
+
+def test_gateways_starting_together_apply_each_step_once(backend):
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: open_store(backend), range(4)))
+    try:
+        assert {s.schema_version() for s in stores} == {latest()}
+    finally:
+        for s in stores:
+            s.close()
