@@ -30,7 +30,7 @@ test-core: $(BIN)/wac
 # The PostgreSQL store: contract tests (each also on SQLite), sessions and gateways on a real
 # server that a fixture starts from Debian's binaries (installed here when missing).
 test-pg: $(BIN)/wac   ## the store contract and PostgreSQL tests; installs postgresql when missing
-	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
 	WAC_PG_REQUIRED=1 $(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/ha --ignore=tests/ha_e2e --ignore=tests/browser -m postgres
 
 # Home Assistant pins pandas 2.2, elsewhere pandas 3 installs: the DataFrame code runs on both.
@@ -77,8 +77,8 @@ types-ha: $(HA_BIN)/.installed
 	$(HA_BIN)/mypy --strict --python-version 3.13 --follow-imports silent custom_components/wac
 
 test-browser: $(BIN)/wac   ## JupyterLab in headless Debian chromium; installs what is missing
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
-	@command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	@command -v npm >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm)
 	$(BIN)/pip install -q -e '.[dev,browser]'
 	cd tests/browser && npm ci --no-audit --no-fund
 	WAC_BROWSER_REQUIRED=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
