@@ -23,7 +23,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 from .errors import StoreError, TerminalOffline
-from .events import Event, TerminalConnected, TerminalDisconnected
+from .events import Event, TerminalConnected, TerminalDisconnected, TerminalPending
 
 if TYPE_CHECKING:
     from .routing import CommandRouter
@@ -76,8 +76,11 @@ class Presence:
 
             self.router = CommandRouter(self.session, self.gateway)
             await self.router.start()
+        # A pending terminal is held too: commands routed to it must reach its gateway (and
+        # be refused there) at once, not after the next heartbeat. Its lease lapses after
+        # ``ttl`` when it leaves (only adopted terminals announce a disconnect).
         self._unsubscribe = self.session.subscribe(
-            self._on_event, TerminalConnected, TerminalDisconnected
+            self._on_event, TerminalConnected, TerminalPending, TerminalDisconnected
         )
         self._beat = asyncio.ensure_future(self._heartbeats())
 
@@ -96,7 +99,7 @@ class Presence:
             await self.store.heartbeat(self.gateway, self.ttl, leaving=True)
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, TerminalConnected):
+        if isinstance(event, TerminalConnected | TerminalPending):
             change = self.store.claim_terminal(event.sn, self.gateway, self.ttl)
         else:
             self._held.discard(event.sn)
