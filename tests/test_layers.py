@@ -48,3 +48,17 @@ def test_the_generated_methods_import_nothing_above_the_command_runtime():
             "wac_toolkit.client",
         )  # fmt: skip  (the last two for annotations only)
         assert all(name.startswith(allowed) for name in names), (module, names)
+
+
+def test_access_decisions_need_no_session():
+    """``AccessDecision`` lives with the access answers; access imports the Session only for
+    its annotations, so the two no longer import each other at run time."""
+    import subprocess
+    import sys
+
+    code = "import sys, wac_toolkit.access; print('wac_toolkit.session' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    from wac_toolkit import AccessDecision, session
+
+    assert session.AccessDecision is AccessDecision  # still importable from where it was

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .access import AccessDecision
     from .client import WacClient, WacClientSync
     from .commands import PagingError
     from .control import ControlClient
@@ -43,13 +44,13 @@ if TYPE_CHECKING:
     from .protocol.results import UserSlot
     from .quarantine import Quarantined
     from .registry import TerminalState
-    from .session import AccessDecision, Session, Terminal
+    from .session import Session, Terminal
     from .sync import SessionSync
 
 __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
-    "AccessDecision": ".session",
+    "AccessDecision": ".access",
     "AccessEvent": ".events",
     "BackupNum": ".protocol",
     "CommandTimeout": ".errors",

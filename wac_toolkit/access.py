@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .net.peer import Peer
@@ -22,9 +24,31 @@ from .protocol.models import BackupNum, LogRecord
 from .protocol.values import as_text
 
 if TYPE_CHECKING:
-    from .session import AccessDecision, Session
+    from .session import Session
 
-__all__ = ["access_reply", "grant_all", "on_sendpin", "on_sendqrcode", "roster_decision"]
+__all__ = [
+    "AccessDecision",
+    "AccessPolicy",
+    "access_reply",
+    "grant_all",
+    "on_sendpin",
+    "on_sendqrcode",
+    "roster_decision",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessDecision:
+    """What a server-verification terminal should do: open (``access`` 1) or not, and say what."""
+
+    access: bool
+    message: str | None = None
+    enrollid: int | None = None
+    name: str | None = None
+
+
+AccessPolicy = Callable[[str, str, dict[str, Any]], AccessDecision]
+"""``policy(sn, cmd, frame)`` decides ``sendqrcode`` / ``sendpin`` / server-mode ``sendlog``."""
 
 DENIED = "Access denied"
 """What a refused person sees (the same for an unknown code and a known person refused here,
@@ -33,8 +57,6 @@ so the message tells a guesser nothing)."""
 
 def grant_all(sn: str, cmd: str, frame: dict[str, Any]) -> AccessDecision:
     """The lab policy: open for everyone (``wac serve --grant-all``)."""
-    from .session import AccessDecision
-
     return AccessDecision(True)
 
 
@@ -50,7 +72,6 @@ async def roster_decision(
     compared with cards) or enrollid (server-mode ``sendlog``: the terminal matched the face
     or finger itself) matches."""
     from .roster import tables
-    from .session import AccessDecision
 
     terminal = session.terminal(sn)
     if terminal is None or not terminal.adopted or not session.roster.supported:

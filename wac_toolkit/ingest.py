@@ -41,8 +41,9 @@ from .protocol.values import format_time, is_canonical_time
 from .registry import TerminalState
 
 if TYPE_CHECKING:
+    from .access import AccessDecision
     from .net.peer import Peer
-    from .session import AccessDecision, Session
+    from .session import Session
 
 __all__ = ["IngestPipeline"]
 

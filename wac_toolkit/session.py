@@ -10,14 +10,13 @@ import asyncio
 import logging
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from . import access, bounds
-from .access import on_sendpin, on_sendqrcode
+from .access import AccessDecision, AccessPolicy, on_sendpin, on_sendqrcode
 from .bus import EventBus
 from .errors import FrameError, StoreError, TerminalNotAdopted, TerminalOffline, WacError
 from .events import (
@@ -46,20 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["AccessDecision", "AccessPolicy", "Session", "Terminal", "resolve_tz"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class AccessDecision:
-    """What a server-verification terminal should do: open (``access`` 1) or not, and say what."""
-
-    access: bool
-    message: str | None = None
-    enrollid: int | None = None
-    name: str | None = None
-
-
-AccessPolicy = Callable[[str, str, dict[str, Any]], AccessDecision]
-"""``policy(sn, cmd, frame)`` decides ``sendqrcode`` / ``sendpin`` / server-mode ``sendlog``."""
 
 
 def resolve_tz(tz: str | tzinfo | None) -> tzinfo:
