@@ -31,7 +31,7 @@ from .net.peer import Peer
 from .presence import Presence
 from .protocol.handlers import REG_INVALID, ack, fail, reg_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
-from .quarantine import Quarantined, Unreadable
+from .quarantine import Quarantined
 from .registry import Registry, Terminal, TerminalState
 from .roster import Roster
 from .session_commands import SessionCommands
@@ -405,11 +405,6 @@ class Session(SessionCommands, SessionTrust):
             sn, records, logindex=logindex, source=source, pending=pending
         )
 
-    async def _committed(self, write: Any, then: Callable[[Any], None]) -> Any:
-        """Await a store write and call ``then(result)`` once it committed (see
-        :meth:`IngestPipeline.committed <wac_toolkit.ingest.IngestPipeline.committed>`)."""
-        return await self.ingestion.committed(write, then)
-
     # -- GatewayHandler -----------------------------------------------------------------------
 
     async def on_register(self, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
@@ -510,10 +505,6 @@ class Session(SessionCommands, SessionTrust):
     def _server_mode(self, sn: str) -> bool:
         mode = self.server_mode
         return mode if isinstance(mode, bool) else sn in mode
-
-    async def _quarantine(self, peer: Peer, cmd: str, items: Iterable[Unreadable]) -> None:
-        """Keep unreadable items durably (:meth:`IngestPipeline.quarantine`)."""
-        await self.ingestion.quarantine(peer, cmd, items)
 
     def _decide(self, peer: Peer, cmd: str, frame: dict[str, Any]) -> AccessDecision:
         assert self.access_policy is not None
