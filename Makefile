@@ -17,7 +17,7 @@ demo: $(BIN)/wac            ## gateway + virtual fleet, prints a summary, exits 
 serve: $(BIN)/wac
 	$(BIN)/wac serve
 
-test: types types-ha test-core test-pg test-pandas2 test-notebooks test-ha test-ha-e2e test-browser   ## everything CI runs
+test: style types types-ha test-core test-pg test-pandas2 test-notebooks test-ha test-ha-e2e test-browser   ## everything CI runs
 
 # mypy --strict on wac_toolkit, wac_ws_sdk and tests/typecheck (the typed API as users call it);
 # settings in pyproject.toml [tool.mypy]. Incremental: a second run takes seconds.

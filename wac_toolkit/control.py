@@ -463,7 +463,8 @@ class ControlClient:
             try:
                 await self._connection.send(json.dumps({"id": ident, "op": op, **payload}))
                 while True:
-                    raw = await asyncio.wait_for(self._connection.recv(), wait or self.timeout)
+                    async with asyncio.timeout(wait or self.timeout):
+                        raw = await self._connection.recv()
                     answer = json.loads(raw)
                     # No id: the gateway could not read the request (one at a time: ours).
                     if answer.get("id") in (ident, None):

@@ -163,7 +163,8 @@ class CommandRouter:
         loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll)
+                async with asyncio.timeout(self.poll):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 taken = await loop.run_in_executor(None, self.store.take_commands, self.gateway)

@@ -119,7 +119,7 @@ class Runtime:
             return self._sync.run(coro, timeout)
         assert self._loop is not None
         try:
-            return self._loop.run_until_complete(asyncio.wait_for(coro, timeout))
+            return self._loop.run_until_complete(_within(coro, timeout))
         except TimeoutError as exc:
             if isinstance(exc, WacError):  # CommandTimeout from the terminal: keep it
                 raise
@@ -184,3 +184,8 @@ def _kernel_loop() -> asyncio.AbstractEventLoop:
             stacklevel=3,
         )
     return loop
+
+
+async def _within(coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
+    async with asyncio.timeout(timeout):
+        return await coro

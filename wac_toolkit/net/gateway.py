@@ -227,7 +227,8 @@ class Gateway:
             return None
         self._unregistered += 1
         try:
-            message = await asyncio.wait_for(connection.recv(), self.reg_timeout)
+            async with asyncio.timeout(self.reg_timeout):
+                message = await connection.recv()
         except TimeoutError:
             log.info("%s sent no reg within %g s", connection.remote_address, self.reg_timeout)
             await connection.close(CLOSE_NOT_REGISTERED, "reg expected")

@@ -294,11 +294,13 @@ class VirtualTerminal:
         return self._runner
 
     async def wait_registered(self, timeout: float = 10.0) -> None:
-        await asyncio.wait_for(self._registered.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._registered.wait()
 
     async def wait_flushed(self, timeout: float = 30.0) -> None:
         """Wait until every record so far has been acknowledged."""
-        await asyncio.wait_for(self._flushed.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._flushed.wait()
 
     async def stop(self) -> None:
         self._stopping = True

@@ -422,7 +422,8 @@ class Roster:
             for s in sns:
                 await self.worker.wait_idle(s)
 
-        await asyncio.wait_for(idle(), timeout)
+        async with asyncio.timeout(timeout):
+            await idle()
 
     async def reconcile(
         self, sn: str, *, prune: bool = False, adopt: bool = False

@@ -177,7 +177,8 @@ class SyncWorker:
                 idle.set()
                 wait = self.poll if later is None else (later - now_micros()) / 1e6
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), max(0.0, min(wait, self.poll)))
+                    async with asyncio.timeout(max(0.0, min(wait, self.poll))):
+                        await wake.wait()
                 idle.clear()
             if done is not None:
                 try:
