@@ -51,7 +51,6 @@ from .migrations import PG_VERSION_TABLE, STEPS, now_micros, pending, split
 
 try:
     import psycopg
-    from psycopg import errors as pg_errors
     from psycopg.pq import TransactionStatus
 except ImportError:  # pragma: no cover - exercised only without the extra
     psycopg = None  # type: ignore[assignment]
@@ -97,6 +96,13 @@ def micros(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1_000_000)
+
+
+def _rolled_back(exc: Exception) -> bool:
+    """The server aborted the transaction to let another go on (SQLSTATE class 40: deadlock,
+    serialization failure); run again, it succeeds. By code, not class: psycopg's
+    ``DeadlockDetected`` is not a ``TransactionRollback``."""
+    return isinstance(exc, psycopg.Error) and (exc.sqlstate or "").startswith("40")
 
 
 def schema_steps() -> Iterator[str]:
@@ -743,15 +749,11 @@ class PostgresStore:
         for attempt in range(3):
             try:
                 outcomes = self._run(db, batch)
-            except pg_errors.TransactionRollback as exc:  # deadlock, serialization failure
-                self._rollback(db)
-                log.info("store %s: batch retried after %s", self.path, exc)
-                if attempt == 2:
-                    self._fail(batch, exc)
-                    return True
-                continue
             except Exception as exc:
                 self._rollback(db)
+                if _rolled_back(exc) and attempt < 2:
+                    log.info("store %s: batch retried after %s", self.path, exc)
+                    continue
                 self._fail(batch, exc)
                 return db.closed is False and db.info.transaction_status == TransactionStatus.IDLE
             break
