@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import StoreError
 from .net.peer import Peer
 from .protocol.handlers import ack
 from .protocol.models import BackupNum, LogRecord
@@ -100,7 +101,7 @@ async def roster_decision(
         return await asyncio.get_running_loop().run_in_executor(
             None, session.store.roster_read, read
         )
-    except Exception:  # the store failed (either driver's error): a door stays shut
+    except StoreError:  # the store failed: the door stays shut
         log.exception("roster verification failed for %s from %s; refusing", cmd, sn)
         return AccessDecision(False, DENIED)
 

@@ -2,8 +2,8 @@
 
 The roster says who exists, with which credentials, on which terminals ("all", a group, one
 terminal). Every change is written to the store together with the steps it makes necessary
-for each terminal (one transaction), and the :class:`~.worker.SyncWorker` delivers them when
-the terminal is online. Direct commands (``session.set_user_info`` ...) are untouched: they
+for each terminal (one transaction, ``store.roster_write``), and the
+:class:`~.worker.SyncWorker` delivers them when the terminal is online. Direct commands (``session.set_user_info`` ...) are untouched: they
 still fail at once when a terminal is offline.
 """
 
@@ -53,7 +53,9 @@ UNCHANGED: Any = _Unchanged()
 class Roster:
     """The people of a site and their durable sync to every terminal.
 
-    Created by the Session (``session.roster``). Settings may be changed any time:
+    Attached to every Session as ``session.roster`` (:mod:`wac_toolkit.layers`); it learns of
+    terminals through the Session's events and of direct commands through its
+    ``command_hooks``. Settings may be changed any time:
 
     Attributes:
         adopt_pushed: people enrolled on a terminal's keypad (``senduser``) join the roster.

@@ -345,7 +345,8 @@ class Store(Protocol):
         """The highest migration step applied (:mod:`.migrations`)."""
 
     def roster_read(self, fn: Callable[[RosterTx], T]) -> T:
-        """Run ``fn`` on the roster's tables on a read connection (blocking: executor)."""
+        """Run ``fn`` on the roster's tables on a read connection (blocking: executor);
+        a failure of the database raises :class:`~wac_toolkit.errors.StoreError`."""
 
     def close(self) -> None:
         """Finish pending writes and release the database."""

@@ -610,7 +610,7 @@ class PostgresStore:
 
     def roster_read(self, fn: Callable[[RosterTx], T]) -> T:
         """``fn`` on the roster's tables on a read connection."""
-        return roster_sql.read(self.reader(), fn)
+        return roster_sql.read(self.reader, fn, (psycopg.Error,))
 
     async def roster_write(self, fn: Callable[[RosterTx], T]) -> T:
         """``fn`` on the roster's tables in the writer's next transaction (see

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from ..errors import StoreError
 from ..protocol.models import BackupNum
 from .base import Held, PersonRow, QueuedStep, RosterTx, Wanted
 
@@ -32,10 +33,19 @@ ALL = "all"
 _TIME = "%Y-%m-%d %H:%M:%S"
 
 
-def read(reader: contextlib.AbstractContextManager[Any], fn: Callable[[RosterTx], T]) -> T:
-    """``fn`` on a read connection of the store (``store.reader()``)."""
-    with reader as db:
-        return fn(RosterSQL(db))
+def read(
+    reader: Callable[[], contextlib.AbstractContextManager[Any]],
+    fn: Callable[[RosterTx], T],
+    errors: tuple[type[Exception], ...],
+) -> T:
+    """``fn`` on a read connection of the store (``store.reader``); the driver's ``errors``
+    become :class:`~wac_toolkit.errors.StoreError`, as every store failure does, so callers
+    handle one error whichever store they run on."""
+    try:
+        with reader() as db:
+            return fn(RosterSQL(db))
+    except errors as exc:
+        raise StoreError(f"store unavailable: {exc}") from exc
 
 
 async def write(
