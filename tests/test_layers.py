@@ -62,3 +62,63 @@ def test_access_decisions_need_no_session():
     from wac_toolkit import AccessDecision, session
 
     assert session.AccessDecision is AccessDecision  # still importable from where it was
+
+
+def test_the_session_does_not_import_the_roster_above_it():
+    """The roster is a layer above the Session (DESIGN.md): the Session and its parts import
+    nothing of it, not even for annotations; the package entry attaches it to every Session
+    (``wac_toolkit.layers``), so ``session.roster`` works however the Session was imported."""
+    import subprocess
+    import sys
+
+    session_parts = (
+        "session", "session_commands", "trust", "registry", "ingest", "bus", "access", "layers",
+    )  # fmt: skip
+    for part in session_parts:
+        names = imported(f"wac_toolkit.{part}")
+        assert not {n for n in names if n.startswith("wac_toolkit.roster")}, (part, names)
+    code = (
+        "import sys, wac_toolkit.session;"
+        " print(sorted(m for m in sys.modules if m.startswith('wac_toolkit.roster')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    code = (
+        "from wac_toolkit.session import Session; s = Session(':memory:', port=0);"
+        " print(type(s.roster).__module__, s.layers['roster'] is s.roster)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["wac_toolkit.roster.roster", "True"]
+
+
+def test_the_roster_uses_only_the_sessions_public_api():
+    """No ``session._x`` (nor ``self.session._x``, ``roster.session._x``) in the roster."""
+    offenders = []
+    for path in sorted((PACKAGE / "roster").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Attribute) and node.attr.startswith("_")):
+                continue
+            owner = node.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            if name in ("session", "store"):
+                offenders.append(f"{path.name}:{node.lineno} {name}.{node.attr}")
+    assert offenders == []
+
+
+def test_no_sql_outside_the_store_modules():
+    """The roster's tables are behind the Store interface (store/roster_sql.py): the roster
+    and the access answers hold no SQL and no database connection."""
+    import re
+
+    sql = re.compile(
+        r"\b(SELECT\s+\S|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|CREATE\s+TABLE|SAVEPOINT)\b"
+        r"|\.execute(many)?\(|\bsqlite3\b|\.reader\(\)|run_write"
+    )
+    files = [*sorted((PACKAGE / "roster").glob("*.py")), PACKAGE / "access.py"]
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if sql.search(line)
+    ]
+    assert found == []

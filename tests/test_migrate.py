@@ -10,7 +10,6 @@ import pytest
 from tests.conftest import until
 from wac_toolkit import Session, VirtualTerminal
 from wac_toolkit.cli import main
-from wac_toolkit.roster import tables
 
 pytestmark = pytest.mark.postgres
 
@@ -33,8 +32,8 @@ async def test_migrate_copies_everything_once(tmp_path, pg_dsn, capsys):
             await stranger.wait_flushed(30)
         await session.block("BAD")
         await session.store.quarantine_frame("DOOR", "sendlog", [("record without time", "{}")])
-        await session.store.run_write(
-            lambda db: tables.record_conflict(db, "DOOR", 1, 10, "0099", "Eve", 1)
+        await session.store.roster_write(
+            lambda tx: tx.record_conflict("DOOR", 1, 10, "0099", "Eve", 1)
         )
         before = session.logs()
     assert await asyncio.to_thread(main, ["migrate", "--from", str(db), "--to", pg_dsn]) == 0
@@ -52,8 +51,8 @@ async def test_migrate_copies_everything_once(tmp_path, pg_dsn, capsys):
         pending = copy.logs(include_pending=True)
         assert list(pending.loc[pending["sn"] == "NEW", "enrollid"]) == [9]
         assert copy.quarantine_count() == 1 and copy.quarantined()[0].sn == "DOOR"
-        with copy.store.reader() as db:
-            assert [r[1:5] for r in tables.conflicts(db)] == [("DOOR", 1, 10, "Eve")]
+        conflicts = copy.store.roster_read(lambda tx: tx.conflicts())
+        assert [r[1:5] for r in conflicts] == [("DOOR", 1, 10, "Eve")]
         assert list(copy.roster.people()["enrollid"]) == [1]
         [photo_row] = after.loc[after["has_image"], "id"]
         assert copy.store.log_image(int(photo_row)) == b"\xff\xd8\xff\xe0\x00\x10"

@@ -250,3 +250,18 @@ async def test_a_step_in_flight_when_the_gateway_stops_is_sent_again(db_path: Pa
         assert held(vt) == {1: ("Alice", 0, True, {10: "0012"})}
         assert list(second.roster.outcomes()["ok"]) == [True]
     await vt.stop()
+
+
+async def test_blocking_or_forgetting_a_terminal_drops_its_queued_steps(session: Session) -> None:
+    """The Session does not call the roster: the roster hears ``TerminalStateChanged`` and
+    drops the steps of a terminal no longer adopted; adopting it again plans it in full."""
+    await session.adopt("GATE", "SIDE")  # ahead of their first connection: steps wait
+    await session.roster.add_person(4, "Dee", pin="44")
+    assert set(session.roster.pending()["sn"]) == {"GATE", "SIDE"}
+    await session.block("GATE")
+    await until(lambda: set(session.roster.pending()["sn"]) == {"SIDE"})
+    await session.forget("SIDE")
+    await until(lambda: session.roster.pending().empty)
+    await session.adopt("GATE")
+    assert await session.roster.sync("GATE") == 1
+    assert list(session.roster.pending()["sn"]) == ["GATE"]

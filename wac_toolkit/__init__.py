@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import layers as _layers
+
 if TYPE_CHECKING:
     from .access import AccessDecision
     from .client import WacClient, WacClientSync
@@ -148,6 +150,18 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+def _roster(session: Any) -> Any:
+    """The roster on every Session (``session.roster``): a layer above the Session, wired
+    here rather than imported by ``session.py`` (see :mod:`wac_toolkit.layers`); loaded when
+    the first Session is made, so ``import wac_ws_sdk`` stays light."""
+    from .roster import Roster
+
+    return Roster(session)
+
+
+_layers.register("roster", _roster)
 
 
 def load_ipython_extension(ipython: Any) -> None:

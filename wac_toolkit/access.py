@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import StoreError
 from .net.peer import Peer
 from .protocol.handlers import ack
 from .protocol.models import BackupNum, LogRecord
@@ -25,6 +25,7 @@ from .protocol.values import as_text
 
 if TYPE_CHECKING:
     from .session import Session
+    from .store.base import RosterTx
 
 __all__ = [
     "AccessDecision",
@@ -71,10 +72,8 @@ async def roster_decision(
     inside their validity window, whose PIN (``sendpin``), card (``sendqrcode``: the code is
     compared with cards) or enrollid (server-mode ``sendlog``: the terminal matched the face
     or finger itself) matches."""
-    from .roster import tables
-
     terminal = session.terminal(sn)
-    if terminal is None or not terminal.adopted or not session.roster.supported:
+    if terminal is None or not terminal.adopted or not hasattr(session.store, "roster_read"):
         return AccessDecision(False, DENIED)
     local_now = session.now_local().strftime("%Y-%m-%d %H:%M:%S")
     if cmd == "sendpin":
@@ -84,15 +83,14 @@ async def roster_decision(
     else:
         slot, code = None, None
 
-    def read() -> AccessDecision:
-        with session.store.reader() as db:
-            if slot is None:
-                candidates = [record.enrollid] if record and record.enrollid else []
-            else:
-                candidates = _holders(db, int(slot), code)
-            if not candidates:
-                return AccessDecision(False, DENIED)
-            wanted = tables.wanted(db, sn, candidates, local_now)
+    def read(tx: RosterTx) -> AccessDecision:
+        if slot is None:
+            candidates = [record.enrollid] if record and record.enrollid else []
+        else:
+            candidates = _holders(tx.credential_records(int(slot)), int(slot), code)
+        if not candidates:
+            return AccessDecision(False, DENIED)
+        wanted = tx.wanted(sn, candidates, local_now)
         for enrollid in candidates:
             person = wanted.get(enrollid)
             if person is not None and person.enabled and person.credentials:
@@ -100,23 +98,20 @@ async def roster_decision(
         return AccessDecision(False, DENIED)
 
     try:
-        return await asyncio.get_running_loop().run_in_executor(None, read)
-    except sqlite3.Error:
+        return await asyncio.get_running_loop().run_in_executor(
+            None, session.store.roster_read, read
+        )
+    except StoreError:  # the store failed: the door stays shut
         log.exception("roster verification failed for %s from %s; refusing", cmd, sn)
         return AccessDecision(False, DENIED)
 
 
-def _holders(db: sqlite3.Connection, slot: int, code: str | None) -> list[int]:
+def _holders(rows: list[tuple[int, str]], slot: int, code: str | None) -> list[int]:
     """People whose PIN / card is ``code``: a PIN exactly ("0012" is not "12"), a card as a
     number when both are digits (readers and QR codes differ on leading zeros)."""
     if not code:
         return []
     code = code.strip()
-    rows = db.execute(
-        "SELECT c.enrollid, c.record FROM roster_credentials c JOIN roster_people p"
-        " ON p.enrollid = c.enrollid WHERE c.backupnum = ? AND p.removed = 0",
-        (slot,),
-    ).fetchall()
     numeric = slot == BackupNum.CARD and code.isdigit()
     return [e for e, r in rows if r == code or (numeric and r.isdigit() and int(r) == int(code))]
 

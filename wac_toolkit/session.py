@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl as ssl_module
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from . import access, bounds
+from . import access, bounds, layers
 from .access import AccessDecision, AccessPolicy, on_sendpin, on_sendqrcode
 from .bus import EventBus
 from .errors import FrameError, StoreError, TerminalNotAdopted, TerminalOffline, WacError
@@ -33,7 +33,6 @@ from .protocol.handlers import REG_INVALID, ack, fail, reg_reply
 from .protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from .quarantine import Quarantined
 from .registry import Registry, Terminal, TerminalState
-from .roster import Roster
 from .session_commands import SessionCommands
 from .store import open_store
 from .store.base import LogQuery
@@ -86,6 +85,11 @@ class Session(SessionCommands, SessionTrust):
         store: a store object to use instead of a SQLite file.
         gateway_options: anything else :class:`~wac_toolkit.net.gateway.Gateway` takes.
     """
+
+    roster: Any
+    """People and their durable sync to terminals (:class:`wac_toolkit.roster.Roster`),
+    attached at construction by the package entry (:mod:`wac_toolkit.layers`). Typed ``Any``
+    here because the Session must not import the layer above it."""
 
     def __init__(
         self,
@@ -145,10 +149,18 @@ class Session(SessionCommands, SessionTrust):
         """Store writes nobody waits for (a reconnect's presence); awaited by :meth:`stop`."""
         self._started = False
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.roster = Roster(self)
-        """People and their durable sync to terminals (:mod:`wac_toolkit.roster`)."""
+        self.command_hooks: list[Callable[[str, str, dict[str, Any]], Awaitable[None]]] = []
+        """Awaited as ``hook(sn, cmd, fields)`` after a terminal accepted a command and the
+        store recorded its effect, in the sender's task: how layers above (the roster's
+        drift) learn of direct commands without the Session knowing them."""
         self.presence = Presence(self) if hasattr(self.store, "claim_terminal") else None
         """Leases on terminals in a shared store (PostgreSQL): :mod:`wac_toolkit.presence`."""
+        self.layers = layers.attach(self)
+        """Parts above the Session, by name, each also an attribute (``self.roster``: people
+        and their durable sync to terminals, :mod:`wac_toolkit.roster`). The Session does not
+        import them: the package entry registers them (:mod:`wac_toolkit.layers`)."""
+        for name, layer in self.layers.items():
+            setattr(self, name, layer)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -180,7 +192,8 @@ class Session(SessionCommands, SessionTrust):
 
     async def stop(self) -> None:
         """Close every terminal connection, stop listening, and flush the store."""
-        await self.roster.stop()
+        for layer in reversed(self.layers.values()):
+            await layer.stop()
         if self.presence is not None and self._started:
             await self.presence.stop()
         if self._started:

@@ -19,7 +19,6 @@ from ._generated.terminal import TerminalCommands
 from .errors import FrameError, StoreError
 from .events import Event, TerminalConnected
 from .protocol.models import LogRecord, UserCredential
-from .roster.drift import DRIFTING, record_drift
 
 __all__ = ["ConnectCounter", "SessionCommands"]
 
@@ -57,10 +56,10 @@ class ConnectCounter:
 
 class SessionCommands(TerminalCommands):
     """Mixed into ``Session``; relies on its ``command``, ``ingest``, ``store``,
-    ``subscribe`` and ``now_local``."""
+    ``subscribe``, ``now_local`` and ``command_hooks``."""
 
     command: Any
-    roster: Any
+    command_hooks: list[Any]
     ingest: Any
     store: Any
     subscribe: Any
@@ -89,11 +88,11 @@ class SessionCommands(TerminalCommands):
         except (StoreError, FrameError) as exc:
             log.error("terminal %s accepted %s but the store did not: %s", sn, cmd, exc)
             return
-        if cmd in DRIFTING:
+        for hook in self.command_hooks:  # layers above: the roster records drift
             try:
-                await record_drift(self.roster, sn, cmd, fields)
+                await hook(sn, cmd, fields)
             except StoreError as exc:
-                log.error("terminal %s: %s not recorded as drift: %s", sn, cmd, exc)
+                log.error("terminal %s: %s not recorded by %r: %s", sn, cmd, hook, exc)
 
     async def _store_pulled(self, sn: str, records: tuple[LogRecord, ...], source: str) -> int:
         return int(await self.ingest(sn, records, logindex=None, source=source))

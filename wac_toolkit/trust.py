@@ -1,7 +1,9 @@
 """The Session's side of terminal trust: adopt, block, forget, and admitting each ``reg``.
 
 Mixed into :class:`~wac_toolkit.session.Session`, which owns the :class:`~.registry.Registry`
-(``self.registry``), the store, the gateway, the roster and the event stream. The rules
+(``self.registry``), the store, the gateway and the event stream. Layers above (the roster)
+hear of every change as :class:`~.events.TerminalStateChanged` (the roster drops the steps
+queued for a terminal no longer adopted). The rules
 themselves (what a state allows, identity pinning, the pending cap) live in
 :mod:`wac_toolkit.registry`; this module applies them to connections, the store and events.
 """
@@ -15,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import bounds
-from .errors import StoreError, WacError
+from .errors import StoreError
 from .events import IdentityConflict, TerminalConnected, TerminalStateChanged
 from .net.gateway import CLOSE_REFUSED
 from .registry import Terminal, TerminalState, identity_of
@@ -33,12 +35,11 @@ log = logging.getLogger(__name__)
 
 class SessionTrust:
     """Mixed into ``Session``; relies on its ``registry``, ``store``, ``gateway``,
-    ``roster``, ``publish`` and ``adopt_new``."""
+    ``publish`` and ``adopt_new``."""
 
     registry: Registry
     store: Any
     gateway: Gateway
-    roster: Any
     publish: Callable[[object], None]
     adopt_new: bool
     _announced: set[str]
@@ -64,7 +65,6 @@ class SessionTrust:
             forgotten.append(sn)
             self._announced.discard(sn)
             await self._close(sn, "terminal forgotten")
-            await self._unplan(sn)
             self.publish(TerminalStateChanged(sn, None))
         return forgotten
 
@@ -132,16 +132,7 @@ class SessionTrust:
             self.publish(TerminalConnected(sn, terminal.info, terminal.remote))
         elif state == TerminalState.BLOCKED:
             await self._close(sn, "terminal blocked")
-            await self._unplan(sn)
         return terminal
-
-    async def _unplan(self, sn: str) -> None:
-        """Drop the roster steps queued for a terminal no longer adopted."""
-        if self.roster.supported:
-            try:
-                await self.roster.sync(sn)
-            except WacError as exc:
-                log.warning("roster steps of %s not dropped: %s", sn, exc)
 
     async def _close(self, sn: str, reason: str) -> None:
         peer = self.gateway.peers.get(sn)

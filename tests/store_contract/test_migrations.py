@@ -171,3 +171,60 @@ def test_gateways_starting_together_apply_each_step_once(backend):
     finally:
         for s in stores:
             s.close()
+
+
+ROSTER_QUEUE_BEFORE_TAKEN = """
+CREATE TABLE roster_queue (id INTEGER PRIMARY KEY AUTOINCREMENT, sn TEXT NOT NULL,
+    kind TEXT NOT NULL, enrollid INTEGER NOT NULL, backupnum INTEGER, enabled INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+    created_at INTEGER NOT NULL);
+INSERT INTO roster_queue (sn, kind, enrollid, backupnum, created_at)
+    VALUES ('DOOR', 'setuserinfo', 7, 10, 1);
+"""
+"""The queue as the roster made it itself before steps were marked in flight: step 3's
+``CREATE TABLE IF NOT EXISTS`` leaves such a table as it is."""
+
+
+async def test_a_queue_made_before_steps_were_marked_in_flight_gets_the_column(tmp_path):
+    path = tmp_path / "queue.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(MAIN_BEFORE_STEPS + ROSTER_QUEUE_BEFORE_TAKEN)
+    with open_store(path) as store:
+        assert store.schema_version() == latest()
+        step, _ = await store.roster_write(lambda tx: tx.take_step("DOOR", 5, "gateway"))
+        assert step is not None and (step.kind, step.enrollid, step.backupnum) == (
+            "setuserinfo", 7, 10,
+        )  # fmt: skip
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT taken FROM roster_queue").fetchall() == [("gateway",)]
+        [(name,)] = db.execute("SELECT name FROM schema_version WHERE version = 9").fetchall()
+    assert "taken" in name
+
+
+async def test_a_store_of_the_previous_schema_is_upgraded_with_its_queue(backend):
+    """A store at step 8 (the release before ``taken`` had its own step) on either backend:
+    opening it applies step 9 once and the queued steps are taken as before."""
+    with open_store(backend) as store:
+        await store.roster_write(
+            lambda tx: tx.queue_steps("DOOR", [("deleteuser", 7, 13, None)], 1)
+        )
+    _set_version(backend, 8)
+    with open_store(backend) as store:
+        assert store.schema_version() == latest() == 9
+        step, _ = await store.roster_write(lambda tx: tx.take_step("DOOR", 5, "gateway"))
+        assert step is not None and step.kind == "deleteuser"
+    with open_store(backend) as store:  # nothing applied twice
+        assert store.schema_version() == 9
+        assert store.roster_read(lambda tx: tx.pending_rows())[0][2] == "deleteuser"
+
+
+def _set_version(backend: str, version: int) -> None:
+    """Forget the steps above ``version``, as a store of that release would have it."""
+    if "://" not in backend:
+        with sqlite3.connect(backend) as db:
+            db.execute("DELETE FROM schema_version WHERE version > ?", (version,))
+        return
+    import psycopg
+
+    with psycopg.connect(backend, autocommit=True) as db:
+        db.execute("DELETE FROM schema_version WHERE version > %s", (version,))

@@ -285,24 +285,3 @@ async def test_an_oversized_item_is_quarantined(store):
     assert await store.quarantine_frame("A", "senduser", [("too big", raw)], AT) == 1
     assert await store.quarantine_frame("A", "senduser", [("too big", raw)], AT) == 0
     assert store.quarantined()[0]["raw"] == raw
-
-
-# -- roster conflicts (the roster's shared SQL on either store) -------------------------------
-
-
-async def test_roster_conflicts_count_repeats(store):
-    from wac_toolkit.roster import tables
-
-    for at in (1, 2, 3):
-        await store.run_write(
-            lambda db, at=at: tables.record_conflict(db, "A", 5, 11, "0042", "Eve", at)
-        )
-    await store.run_write(lambda db: tables.record_conflict(db, "A", 6, 11, "0043", None, 4))
-    with store.reader() as db:
-        rows = tables.conflicts(db)
-    assert [tuple(r) for r in rows] == [
-        (rows[0][0], "A", 5, 11, "Eve", 1, 3, 3), (rows[1][0], "A", 6, 11, None, 4, 4, 1),
-    ]  # fmt: skip
-    with store.reader() as db:
-        tables.create(db)  # idempotent on either store
-        assert tables.is_adopted(db, "A") is False

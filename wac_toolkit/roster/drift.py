@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import sqlite3
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..store.base import RosterTx
     from .roster import Roster
 
 __all__ = ["DRIFTING", "ROSTER_STEP", "record_drift"]
@@ -45,16 +45,14 @@ async def record_drift(roster: Roster, sn: str, cmd: str, fields: dict[str, Any]
     enrollid = fields.get("enrollid")
     whole_user = cmd != "deleteuser" or int(fields.get("backupnum", 13)) == 13
 
-    def write(db: sqlite3.Connection) -> None:
+    def write(tx: RosterTx) -> None:
         if cmd != "deleteuser":
-            db.execute("DELETE FROM roster_enabled WHERE sn = ?", (sn,))
+            tx.forget_enabled(sn)
         elif whole_user and enrollid is not None:
-            db.execute(
-                "DELETE FROM roster_enabled WHERE sn = ? AND enrollid = ?", (sn, int(enrollid))
-            )
-        db.execute("DELETE FROM roster_planned WHERE sn = ?", (sn,))
+            tx.forget_enabled(sn, int(enrollid))
+        tx.forget_plan(sn)
 
-    await roster.store.run_write(write)
+    await roster.store.roster_write(write)
     queued = await roster.sync(sn)
     log.info("terminal %s: %s sent outside the roster; re-planned (%d steps)", sn, cmd, queued)
     return queued

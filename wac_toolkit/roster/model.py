@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..protocol.models import BackupNum
+from ..store.base import Held, Wanted  # what the store reads for the planner
 
 __all__ = [
     "ALL",
@@ -144,28 +145,6 @@ class Person:
             "card": self.card is not None,
             "terminals": [str(t) for t in self.targets],
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Wanted:
-    """What the roster says one terminal should hold for one person."""
-
-    enrollid: int
-    name: str
-    admin: int
-    enabled: bool
-    credentials: Mapping[int, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """What one terminal is known to hold for one enrollid (None where unknown)."""
-
-    enrollid: int
-    name: str | None
-    admin: int | None
-    enabled: bool | None
-    credentials: Mapping[int, str]
 
 
 class OpKind(StrEnum):

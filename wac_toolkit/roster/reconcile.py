@@ -2,7 +2,8 @@
 
 Known state drifts: people are enrolled or deleted on the keypad with ``nosenduser`` set, a
 terminal is reset, or another server touched it. Reconciliation asks the terminal, replaces
-what the store believes it holds, and lets the planner queue the repairs.
+what the store believes it holds (``RosterTx.replace_held``), and lets the planner queue the
+repairs.
 
 Uses the Session's typed ``get_user_list`` (which pages by the rule of PROTOCOL.md 5.3) and
 ``get_user_info``.
@@ -10,19 +11,16 @@ Uses the Session's typed ``get_user_list`` (which pages by the rule of PROTOCOL.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..errors import DeviceError
-from ..protocol.models import BackupNum, UserCredential
-from ..store.sqlite import micros
+from ..protocol.models import UserCredential
 
 if TYPE_CHECKING:
     from ..session import Session
 
-__all__ = ["ReconcileReport", "Slot", "read_slots", "read_credentials", "replace_held"]
+__all__ = ["ReconcileReport", "Slot", "read_slots", "read_credentials"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,25 +66,3 @@ async def read_credentials(
         except DeviceError:
             missing.append((slot.enrollid, slot.backupnum))
     return found, missing
-
-
-def replace_held(db: sqlite3.Connection, sn: str, credentials: list[UserCredential]) -> None:
-    """Make the store's record of what ``sn`` holds exactly ``credentials``."""
-    at = micros(datetime.now(UTC))
-    db.execute("DELETE FROM credentials WHERE sn = ?", (sn,))
-    db.executemany(
-        "INSERT INTO credentials (sn, enrollid, backupnum, name, admin, record,"
-        " record_is_number, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sn, enrollid,"
-        " backupnum) DO UPDATE SET name = excluded.name, admin = excluded.admin,"
-        " record = excluded.record, record_is_number = excluded.record_is_number,"
-        " updated_at = excluded.updated_at",
-        [
-            (sn, c.enrollid, int(c.backupnum), c.name, c.admin,
-             None if c.record is None else str(c.record), int(isinstance(c.record, int)), at)
-            for c in credentials
-            if c.backupnum not in (BackupNum.ALL, BackupNum.ALL_FINGERPRINTS)
-        ],
-    )  # fmt: skip
-    # getuserinfo does not report the enabled flag: forget what we believed, so the planner
-    # sends ``enableuser 0`` again to everyone who should be disabled.
-    db.execute("DELETE FROM roster_enabled WHERE sn = ?", (sn,))

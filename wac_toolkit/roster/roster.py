@@ -2,17 +2,15 @@
 
 The roster says who exists, with which credentials, on which terminals ("all", a group, one
 terminal). Every change is written to the store together with the steps it makes necessary
-for each terminal (one transaction), and the :class:`~.worker.SyncWorker` delivers them when
-the terminal is online. Direct commands (``session.set_user_info`` ...) are untouched: they
+for each terminal (one transaction, ``store.roster_write``), and the
+:class:`~.worker.SyncWorker` delivers them when the terminal is online. Direct commands (``session.set_user_info`` ...) are untouched: they
 still fail at once when a terminal is offline.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -20,12 +18,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from ..errors import StoreError, WacError
-from ..events import TerminalConnected, TerminalDisconnected, UserPushed
+from ..events import TerminalConnected, TerminalDisconnected, TerminalStateChanged, UserPushed
 from ..protocol.models import BackupNum, UserCredential
+from ..store.base import OUTCOME_COLUMNS, QUEUE_COLUMNS, RosterTx
 from . import csvio, queue, status, tables
+from .drift import record_drift
 from .model import ALL, Person, Target, check_credential, check_enrollid
-from .reconcile import ReconcileReport, read_credentials, read_slots, replace_held
-from .worker import SyncWorker, now_micros
+from .reconcile import ReconcileReport, read_credentials, read_slots
+from .worker import SyncWorker, now_micros, reap
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +53,9 @@ UNCHANGED: Any = _Unchanged()
 class Roster:
     """The people of a site and their durable sync to every terminal.
 
-    Created by the Session (``session.roster``). Settings may be changed any time:
+    Attached to every Session as ``session.roster`` (:mod:`wac_toolkit.layers`); it learns of
+    terminals through the Session's events and of direct commands through its
+    ``command_hooks``. Settings may be changed any time:
 
     Attributes:
         adopt_pushed: people enrolled on a terminal's keypad (``senduser``) join the roster.
@@ -91,16 +93,16 @@ class Roster:
         self._sweeper: asyncio.Task[None] | None = None
         self._swept_until: str | None = None
         self._background: set[asyncio.Task[Any]] = set()
-        self.supported = hasattr(self.store, "reader") and hasattr(self.store, "run_write")
-        """False for a store without SQL access: then every roster call raises StoreError."""
+        self.supported = hasattr(self.store, "roster_read") and hasattr(self.store, "roster_write")
+        """False for a store without the roster's tables: then every roster call raises
+        StoreError."""
         if not self.supported:
             return
-        with self.store.reader() as db:
-            tables.create(db)
-            queue.create(db)
         self._unsubscribe = session.subscribe(
-            self._on_event, TerminalConnected, TerminalDisconnected, UserPushed
-        )
+            self._on_event, TerminalConnected, TerminalDisconnected, TerminalStateChanged,
+            UserPushed,
+        )  # fmt: skip
+        session.command_hooks.append(self._after_command)
 
     def __repr__(self) -> str:
         return f"<Roster of {self.store!r}>"
@@ -137,6 +139,7 @@ class Roster:
             self._background.add(old)  # stop() awaits it
             old.add_done_callback(self._background.discard)
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+            self._sweeper.add_done_callback(reap)
 
     async def stop(self) -> None:
         """Stop sending (queued steps stay in the store for the next start)."""
@@ -146,8 +149,7 @@ class Roster:
         for task in tasks:
             task.cancel()
         self._sweeper = None
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)  # cancelled tasks are awaited
+        await asyncio.gather(*tasks, return_exceptions=True)  # failures: logged when they end
         await self.worker.stop()
 
     # -- people -------------------------------------------------------------------------------
@@ -178,11 +180,11 @@ class Roster:
         )
         targets = _targets(assign)
 
-        def write(db: sqlite3.Connection) -> Person:
-            if tables.get_person(db, person.enrollid) is not None:
+        def write(tx: RosterTx) -> Person:
+            if tables.get_person(tx, person.enrollid) is not None:
                 raise ValueError(f"enrollid {person.enrollid} is already in the roster")
-            tables.upsert_person(db, person, source="api")
-            tables.set_assignments(db, person.enrollid, targets)
+            tables.upsert_person(tx, person, source="api")
+            tables.set_assignments(tx, person.enrollid, targets)
             return replace(person, targets=targets)
 
         return await self._change([person.enrollid], write)
@@ -225,8 +227,8 @@ class Roster:
             for slot, value in slots.items()
         }
 
-        def write(db: sqlite3.Connection) -> Person:
-            person = _existing(db, enrollid)
+        def write(tx: RosterTx) -> Person:
+            person = _existing(tx, enrollid)
             creds = dict(person.credentials)
             for slot, value in checked.items():
                 if value is None:
@@ -234,7 +236,7 @@ class Roster:
                 else:
                     creds[int(slot)] = value
             person = replace(person, credentials=creds, **changes)
-            tables.upsert_person(db, person)
+            tables.upsert_person(tx, person)
             return person
 
         return await self._change([enrollid], write)
@@ -249,26 +251,26 @@ class Roster:
     async def remove_person(self, enrollid: int) -> bool:
         """Remove someone from the roster and from every terminal that holds them."""
         enrollid = check_enrollid(enrollid)
-        return await self._change([enrollid], lambda db: tables.remove_person(db, enrollid))
+        return await self._change([enrollid], lambda tx: tx.remove_person(enrollid))
 
     async def set_credential(self, enrollid: int, backupnum: int, record: str | int) -> Person:
         """Add or replace one credential: a PIN (10), card (11), template (0-9, 20-27) or photo (50)."""
         enrollid = check_enrollid(enrollid)
         slot, text = check_credential(backupnum, record)
 
-        def write(db: sqlite3.Connection) -> Person:
-            _existing(db, enrollid)
-            tables.put_credential(db, enrollid, int(slot), text)
-            return _existing(db, enrollid)
+        def write(tx: RosterTx) -> Person:
+            _existing(tx, enrollid)
+            tx.put_credential(enrollid, int(slot), text)
+            return _existing(tx, enrollid)
 
         return await self._change([enrollid], write)
 
     async def remove_credential(self, enrollid: int, backupnum: int) -> bool:
         enrollid = check_enrollid(enrollid)
 
-        def write(db: sqlite3.Connection) -> bool:
-            _existing(db, enrollid)
-            return tables.delete_credential(db, enrollid, int(backupnum))
+        def write(tx: RosterTx) -> bool:
+            _existing(tx, enrollid)
+            return tx.delete_credential(enrollid, int(backupnum))
 
         return await self._change([enrollid], write)
 
@@ -279,11 +281,11 @@ class Roster:
         enrollid = check_enrollid(enrollid)
         new = _targets(targets)
 
-        def write(db: sqlite3.Connection) -> Person:
-            person = _existing(db, enrollid)
+        def write(tx: RosterTx) -> Person:
+            person = _existing(tx, enrollid)
             keep = () if replace_all else person.targets
-            tables.set_assignments(db, enrollid, dict.fromkeys((*keep, *new)))
-            return _existing(db, enrollid)
+            tables.set_assignments(tx, enrollid, dict.fromkeys((*keep, *new)))
+            return _existing(tx, enrollid)
 
         return await self._change([enrollid], write)
 
@@ -292,10 +294,10 @@ class Roster:
         enrollid = check_enrollid(enrollid)
         gone = set(_targets(targets))
 
-        def write(db: sqlite3.Connection) -> Person:
-            person = _existing(db, enrollid)
-            tables.set_assignments(db, enrollid, [t for t in person.targets if t not in gone])
-            return _existing(db, enrollid)
+        def write(tx: RosterTx) -> Person:
+            person = _existing(tx, enrollid)
+            tables.set_assignments(tx, enrollid, [t for t in person.targets if t not in gone])
+            return _existing(tx, enrollid)
 
         return await self._change([enrollid], write)
 
@@ -307,14 +309,14 @@ class Roster:
         members = sorted({str(sn).strip() for sn in sns if str(sn).strip()})
         now, local_now = now_micros(), self._local_now()
 
-        def write(db: sqlite3.Connection) -> set[str]:
-            before = set(tables.group_members(db, name))
-            tables.set_group(db, name, members)
-            known = tables.known_ids(db)
+        def write(tx: RosterTx) -> set[str]:
+            before = set(tx.group_members(name))
+            tx.set_group(name, members)
+            known = tx.known_ids()
             touched = before | set(members)
             for sn in touched:
-                queue.replan(db, sn, now, known=known, local_now=local_now)
-            tables.bump(db)
+                queue.replan(tx, sn, now, known=known, local_now=local_now)
+            tx.bump()
             return touched
 
         for sn in await self._write(write):
@@ -324,7 +326,7 @@ class Roster:
     # -- reading ------------------------------------------------------------------------------
 
     def person(self, enrollid: int) -> Person | None:
-        return self._read(lambda db: tables.get_person(db, int(enrollid)))
+        return self._read(lambda tx: tables.get_person(tx, int(enrollid)))
 
     def people(self) -> pd.DataFrame:
         """One row per person: credentials shown as which slots exist, never their content."""
@@ -351,16 +353,16 @@ class Roster:
         )  # fmt: skip
 
     def groups(self) -> dict[str, list[str]]:
-        return self._read(tables.groups)
+        return self._read(lambda tx: tx.groups())
 
     def pending(self, sn: str | None = None) -> pd.DataFrame:
         """Queued steps (oldest first per terminal); ``attempts`` counts refusals so far."""
-        return _frame(self._read(lambda db: queue.pending_rows(db, sn)), queue.QUEUE_COLUMNS)
+        return _frame(self._read(lambda tx: tx.pending_rows(sn)), QUEUE_COLUMNS)
 
     def outcomes(self, sn: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """Settled steps, oldest first: ``ok`` and, for failures, the terminal's ``reason``."""
-        rows = self._read(lambda db: queue.outcome_rows(db, sn, limit))
-        return _frame(rows, queue.OUTCOME_COLUMNS)
+        rows = self._read(lambda tx: tx.outcome_rows(sn, limit))
+        return _frame(rows, OUTCOME_COLUMNS)
 
     def conflicts(self) -> pd.DataFrame:
         """Keypad enrolments not applied because they would have changed a person enrolled
@@ -368,7 +370,7 @@ class Roster:
         credential itself is never shown; apply one deliberately with :meth:`set_credential`."""
         import pandas as pd
 
-        rows = self._read(tables.conflicts)
+        rows = self._read(lambda tx: tx.conflicts())
         columns = ["id", "sn", "enrollid", "backupnum", "name", "first_at", "last_at", "count"]
         frame = pd.DataFrame(rows, columns=columns)
         for column in ("first_at", "last_at"):
@@ -380,7 +382,7 @@ class Roster:
 
     def pending_counts(self) -> dict[str, int]:
         """Queued steps per known terminal (0 included): what a "pending" sensor shows."""
-        return self._read(lambda db: queue.counts(db, tables.terminals(db)))
+        return self._read(lambda tx: tx.queue_counts(tx.terminals()))
 
     def queue_status(self) -> dict[str, status.QueueStatus]:
         """Per known terminal: how many steps wait, since when, retrying, the last failure."""
@@ -388,7 +390,7 @@ class Roster:
 
     def queued_for(self, enrollid: int) -> dict[str, list[dict[str, Any]]]:
         """One person's queued steps per terminal (cmd, backupnum, attempts, last_error)."""
-        return self._read(lambda db: status.queued_for(db, enrollid))
+        return self._read(lambda tx: status.queued_for(tx, enrollid))
 
     # -- sync ---------------------------------------------------------------------------------
 
@@ -401,12 +403,12 @@ class Roster:
         """
         now, local_now = now_micros(), self._local_now()
 
-        def write(db: sqlite3.Connection) -> dict[str, int]:
-            known = tables.known_ids(db)
-            sns = [sn] if sn is not None else tables.terminals(db)
+        def write(tx: RosterTx) -> dict[str, int]:
+            known = tx.known_ids()
+            sns = [sn] if sn is not None else tx.terminals()
             if only_if_behind:
-                sns = [s for s in sns if not tables.is_current(db, s)]
-            return {s: queue.replan(db, s, now, known=known, local_now=local_now) for s in sns}
+                sns = [s for s in sns if not tx.is_current(s)]
+            return {s: queue.replan(tx, s, now, known=known, local_now=local_now) for s in sns}
 
         planned = await self._write(write)
         for s in planned:
@@ -439,7 +441,7 @@ class Roster:
         """
         async with self.worker.paused(sn):  # no step of ours changes it while we read
             slots = await read_slots(self.session, sn)
-            known_now = await self._write(tables.known_ids)
+            known_now = await self._write(lambda tx: tx.known_ids())
             # records are read only where they matter: people the roster knows (to compare)
             # and, when adopting, the others; an unknown person's slots suffice to prune them
             wanted_slots = [s for s in slots if adopt or s.enrollid in known_now]
@@ -452,9 +454,9 @@ class Roster:
         admins = {s.enrollid: s.admin for s in slots}
         now, local_now = now_micros(), self._local_now()
 
-        def write(db: sqlite3.Connection) -> tuple[list[int], list[int], int]:
-            replace_held(db, sn, credentials)
-            known = tables.known_ids(db)
+        def write(tx: RosterTx) -> tuple[list[int], list[int], int]:
+            tx.replace_held(sn, credentials)
+            known = tx.known_ids()
             unknown = sorted({c.enrollid for c in credentials} - known)
             adopted: list[int] = []
             if adopt:
@@ -469,11 +471,11 @@ class Roster:
                         admin=admins.get(enrollid, mine[0].admin),
                         credentials=creds,
                     )
-                    tables.upsert_person(db, person, source=f"reconcile:{sn}")
-                    tables.set_assignments(db, enrollid, [Target("terminal", sn)])
+                    tables.upsert_person(tx, person, source=f"reconcile:{sn}")
+                    tables.set_assignments(tx, enrollid, [Target("terminal", sn)])
                     adopted.append(enrollid)
                 known = known | set(adopted)
-            queued = queue.replan(db, sn, now, prune=prune, known=known, local_now=local_now)
+            queued = queue.replan(tx, sn, now, prune=prune, known=known, local_now=local_now)
             return unknown, adopted, queued
 
         unknown, adopted, queued = await self._write(write)
@@ -499,9 +501,9 @@ class Roster:
         rows = csvio.read_people(source)
         default = _targets(assign)
 
-        def write(db: sqlite3.Connection) -> int:
+        def write(tx: RosterTx) -> int:
             for row in rows:
-                person = tables.get_person(db, row.enrollid) or Person(enrollid=row.enrollid)
+                person = tables.get_person(tx, row.enrollid) or Person(enrollid=row.enrollid)
                 creds = dict(person.credentials)
                 if row.pin is not None:
                     creds[BackupNum.PASSWORD] = row.pin
@@ -516,11 +518,11 @@ class Roster:
                     valid_until=row.valid_until or person.valid_until,
                     credentials=creds,
                 )
-                tables.upsert_person(db, updated, source="csv")
+                tables.upsert_person(tx, updated, source="csv")
                 if row.assign is not None:
-                    tables.set_assignments(db, row.enrollid, row.assign)
+                    tables.set_assignments(tx, row.enrollid, row.assign)
                 elif not person.targets:
-                    tables.set_assignments(db, row.enrollid, default)
+                    tables.set_assignments(tx, row.enrollid, default)
             return len(rows)
 
         return await self._change([r.enrollid for r in rows], write)
@@ -535,73 +537,71 @@ class Roster:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _read(self, fn: Callable[[RosterTx], T]) -> T:
         self._check()
-        with self.store.reader() as db:
-            return fn(db)
+        result: T = self.store.roster_read(fn)
+        return result
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, fn: Callable[[RosterTx], T]) -> T:
         self._check()
-        return await self.store.run_write(fn)  # type: ignore[no-any-return]
+        result: T = await self.store.roster_write(fn)
+        return result
 
     def _check(self) -> None:
         if not self.supported:
-            raise StoreError(
-                f"the roster needs a SQL store with run_write/reader, not {self.store!r}"
-            )
+            raise StoreError(f"the roster needs a store with its tables, not {self.store!r}")
 
-    async def _change(self, enrollids: list[int], fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _change(self, enrollids: list[int], fn: Callable[[RosterTx], T]) -> T:
         """Apply ``fn`` and re-plan every terminal these people were, are, or are queued on.
 
-        ``fn`` runs in a savepoint: if it raises (bad input, unknown person), only this change
-        is undone, never the other writes sharing the store's transaction, and the error is
-        raised here as it was.
+        One transaction; if ``fn`` raises (bad input, unknown person), only this change is
+        undone, never the other writes sharing the store's transaction, and the error is
+        raised here as it was (``Store.roster_write``).
         """
         now, local_now = now_micros(), self._local_now()
         ids = sorted(set(enrollids))
 
-        def write(db: sqlite3.Connection) -> tuple[Any, set[str], Exception | None]:
-            db.execute("SAVEPOINT roster_change")
-            try:
-                if len(ids) > BULK:  # one full re-plan per terminal beats thousands of small ones
-                    everywhere = _everywhere(db)
-                    result = fn(db)
-                    known = tables.known_ids(db)
-                    touched = everywhere | _everywhere(db)
-                    for sn in touched:
-                        queue.replan(db, sn, now, known=known, local_now=local_now)
-                else:
-                    before = {e: _reach(db, e) for e in ids}
-                    result = fn(db)
-                    known = tables.known_ids(db)
-                    touched = set()
-                    for e in ids:
-                        for sn in before[e] | _reach(db, e):
-                            queue.replan(db, sn, now, [e], known=known, local_now=local_now)
-                            touched.add(sn)
-                tables.bump(db)
-            except (ValueError, KeyError) as exc:
-                db.execute("ROLLBACK TO roster_change")
-                db.execute("RELEASE roster_change")
-                return None, set(), exc
-            db.execute("RELEASE roster_change")
-            return result, touched, None
+        def write(tx: RosterTx) -> tuple[T, set[str]]:
+            if len(ids) > BULK:  # one full re-plan per terminal beats thousands of small ones
+                everywhere = _everywhere(tx)
+                result = fn(tx)
+                known = tx.known_ids()
+                touched = everywhere | _everywhere(tx)
+                for sn in touched:
+                    queue.replan(tx, sn, now, known=known, local_now=local_now)
+            else:
+                before = {e: _reach(tx, e) for e in ids}
+                result = fn(tx)
+                known = tx.known_ids()
+                touched = set()
+                for e in ids:
+                    for sn in before[e] | _reach(tx, e):
+                        queue.replan(tx, sn, now, [e], known=known, local_now=local_now)
+                        touched.add(sn)
+            tx.bump()
+            return result, touched
 
-        result, touched, error = await self._write(write)
-        if error is not None:
-            raise error
+        result, touched = await self._write(write)
         for sn in touched:
             self.worker.kick(sn)
-        return result  # type: ignore[no-any-return]
+        return result
 
     def _on_event(self, event: object) -> Any:
         if isinstance(event, TerminalConnected):
             return self._guard(self._connected(event.sn))
         if isinstance(event, TerminalDisconnected):
             self.worker.kick(event.sn)
+        elif isinstance(event, TerminalStateChanged) and event.state != "adopted":
+            return self._guard(self.sync(event.sn))  # blocked or forgotten: drop its steps
         elif isinstance(event, UserPushed) and self.adopt_pushed:
             return self._guard(self._adopt(event))
         return None
+
+    async def _after_command(self, sn: str, cmd: str, fields: dict[str, Any]) -> None:
+        """The Session's command hook: a ``deleteuser``/``cleanuser``/``initsys`` sent
+        outside the roster is drift (:mod:`.drift`); awaited in the sender's task, so the
+        roster's own steps are told apart by their context variable."""
+        await record_drift(self, sn, cmd, fields)
 
     async def _guard(self, coro: Any) -> None:
         task = asyncio.current_task()
@@ -624,6 +624,7 @@ class Roster:
         new terminal, or changes made by another process), then deliver what it missed."""
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.create_task(self._sweep(), name="wac-roster-validity")
+            self._sweeper.add_done_callback(reap)
         await self.sync(sn, only_if_behind=True)
         self.worker.kick(sn)
 
@@ -634,11 +635,11 @@ class Roster:
         while True:
             await asyncio.sleep(self.validity_check)
             now = self._local_now()
-            check = functools.partial(tables.window_crossed, since=self._swept_until, until=now)
+            since = self._swept_until
             try:
-                crossed = await self._write(check)
+                crossed = await self._write(_crossed(since, now))
                 if crossed:  # re-plan just them, wherever they are
-                    await self._change(crossed, lambda db: None)
+                    await self._change(crossed, lambda tx: None)
             except WacError as exc:
                 log.warning("roster: validity check failed: %s", exc)
                 continue
@@ -665,9 +666,9 @@ class Roster:
             return
         spread = self.spread_to
 
-        def write(db: sqlite3.Connection) -> None:
-            person = tables.get_person(db, enrollid)
-            if person is None and enrollid in tables.known_ids(db):
+        def write(tx: RosterTx) -> None:
+            person = tables.get_person(tx, enrollid)
+            if person is None and enrollid in tx.known_ids():
                 # removed from the roster: a late re-send must not bring them back; the
                 # re-plan below deletes them from this terminal again
                 log.info("roster: %s pushed removed person %s; not adopted", event.sn, enrollid)
@@ -677,49 +678,47 @@ class Roster:
                     enrollid=enrollid, name=credential.name or "", admin=credential.admin
                 )
                 tables.upsert_person(
-                    db, replace(person, credentials={int(slot): text}), source=f"keypad:{event.sn}"
+                    tx, replace(person, credentials={int(slot): text}), source=f"keypad:{event.sn}"
                 )
                 target = Target.parse(spread) if spread else Target("terminal", event.sn)
-                tables.set_assignments(db, enrollid, [target])
+                tables.set_assignments(tx, enrollid, [target])
             elif person.credentials.get(int(slot)) == text:
                 return  # a re-send of what the roster already has
-            elif _enrolled_on(db, enrollid) == event.sn:
-                tables.put_credential(db, enrollid, int(slot), text)
+            elif _enrolled_on(tx, enrollid) == event.sn:
+                tx.put_credential(enrollid, int(slot), text)
             else:
                 log.warning(
                     "roster: keypad enrolment from %s would change %s of person %s, enrolled"
                     " elsewhere; recorded as a conflict, not applied (wac roster conflicts)",
                     event.sn, slot.label, enrollid,
                 )  # fmt: skip
-                tables.record_conflict(
-                    db, event.sn, enrollid, int(slot), text, credential.name, now_micros()
+                tx.record_conflict(
+                    event.sn, enrollid, int(slot), text, credential.name, now_micros()
                 )
 
         await self._change([enrollid], write)
 
 
-def _enrolled_on(db: sqlite3.Connection, enrollid: int) -> str | None:
+def _crossed(since: str, until: str) -> Callable[[RosterTx], list[int]]:
+    return lambda tx: tx.window_crossed(since, until)
+
+
+def _enrolled_on(tx: RosterTx, enrollid: int) -> str | None:
     """The terminal whose keypad created this person, if any (``source`` ``keypad:SN``)."""
-    row = db.execute("SELECT source FROM roster_people WHERE enrollid = ?", (enrollid,)).fetchone()
-    source = row[0] if row else None
+    source = tx.person_source(enrollid)
     return source[len("keypad:") :] if source and source.startswith("keypad:") else None
 
 
-def _everywhere(db: sqlite3.Connection) -> set[str]:
-    queued = {r[0] for r in db.execute("SELECT DISTINCT sn FROM roster_queue")}
-    return set(tables.terminals(db)) | queued
+def _everywhere(tx: RosterTx) -> set[str]:
+    return set(tx.terminals()) | tx.queued_terminals()
 
 
-def _reach(db: sqlite3.Connection, enrollid: int) -> set[str]:
-    queued = {
-        r[0]
-        for r in db.execute("SELECT DISTINCT sn FROM roster_queue WHERE enrollid = ?", (enrollid,))
-    }
-    return tables.terminals_for(db, enrollid) | tables.holders(db, enrollid) | queued
+def _reach(tx: RosterTx, enrollid: int) -> set[str]:
+    return tx.terminals_for(enrollid) | tx.holders(enrollid) | tx.queued_terminals(enrollid)
 
 
-def _existing(db: sqlite3.Connection, enrollid: int) -> Person:
-    person = tables.get_person(db, enrollid)
+def _existing(tx: RosterTx, enrollid: int) -> Person:
+    person = tables.get_person(tx, enrollid)
     if person is None:
         raise ValueError(f"enrollid {enrollid} is not in the roster")
     return person

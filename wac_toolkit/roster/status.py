@@ -6,12 +6,11 @@ Blocking (reads the store): call from an executor on an event loop.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import queue, tables
+from ..store.base import OUTCOME_COLUMNS, QUEUE_COLUMNS, RosterTx
 
 __all__ = ["OUTCOME_WINDOW", "QueueStatus", "queue_status", "queued_for"]
 
@@ -43,11 +42,11 @@ class QueueStatus:
         }
 
 
-def queue_status(db: sqlite3.Connection, window: int = OUTCOME_WINDOW) -> dict[str, QueueStatus]:
+def queue_status(tx: RosterTx, window: int = OUTCOME_WINDOW) -> dict[str, QueueStatus]:
     """Every known terminal's :class:`QueueStatus` (0 for terminals with nothing queued)."""
-    counts = queue.counts(db, tables.terminals(db))
-    queued = [_row(queue.QUEUE_COLUMNS, r) for r in queue.pending_rows(db)]
-    settled = [_row(queue.OUTCOME_COLUMNS, r) for r in queue.outcome_rows(db, None, window)]
+    counts = tx.queue_counts(tx.terminals())
+    queued = [_row(QUEUE_COLUMNS, r) for r in tx.pending_rows()]
+    settled = [_row(OUTCOME_COLUMNS, r) for r in tx.outcome_rows(None, window)]
     oldest: dict[str, int] = {}
     retrying: dict[str, int] = {}
     last_error: dict[str, str | None] = {}
@@ -80,11 +79,11 @@ def queue_status(db: sqlite3.Connection, window: int = OUTCOME_WINDOW) -> dict[s
     }
 
 
-def queued_for(db: sqlite3.Connection, enrollid: int) -> dict[str, list[dict[str, Any]]]:
+def queued_for(tx: RosterTx, enrollid: int) -> dict[str, list[dict[str, Any]]]:
     """One person's queued steps per terminal: cmd, backupnum, attempts, last_error."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for row in queue.pending_rows(db):
-        step = _row(queue.QUEUE_COLUMNS, row)
+    for row in tx.pending_rows():
+        step = _row(QUEUE_COLUMNS, row)
         if step["enrollid"] == enrollid:
             out.setdefault(step["sn"], []).append(
                 {k: step[k] for k in ("cmd", "backupnum", "attempts", "last_error")}

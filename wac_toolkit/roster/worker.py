@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -30,14 +29,24 @@ from .model import OpKind, Person
 
 if TYPE_CHECKING:
     from ..session import Session
+    from ..store.base import RosterTx
 
-__all__ = ["SyncWorker", "now_micros"]
+__all__ = ["SyncWorker", "now_micros", "reap"]
 
 log = logging.getLogger(__name__)
 
 
 def now_micros() -> int:
     return int(time.time() * 1_000_000)
+
+
+def reap(task: asyncio.Task[None]) -> None:
+    """Done-callback of every task the roster starts: a task that failed says so when it
+    ends, not when (or if) :meth:`SyncWorker.stop` gathers it. A terminal's task removes
+    itself when it ends and a new one replaces it, so without this an unexpected error would
+    only surface as "Task exception was never retrieved" at garbage collection."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("roster task %s failed", task.get_name(), exc_info=exc)
 
 
 class SyncWorker:
@@ -85,9 +94,11 @@ class SyncWorker:
         self._idle.setdefault(sn, asyncio.Event()).clear()
         task = self._tasks.get(sn)
         if (task is None or task.done()) and self._online(sn):
-            self._tasks[sn] = asyncio.create_task(self._run(sn), name=f"wac-roster-{sn}")
+            self._tasks[sn] = task = asyncio.create_task(self._run(sn), name=f"wac-roster-{sn}")
+            task.add_done_callback(reap)
         if self._poller is None:
             self._poller = asyncio.create_task(self._poll_others(), name="wac-roster-poll")
+            self._poller.add_done_callback(reap)
 
     def busy(self, sn: str) -> bool:
         """True while the task of ``sn`` may still send something due now."""
@@ -123,9 +134,7 @@ class SyncWorker:
         tasks = list(self._tasks.values()) + ([self._poller] if self._poller else [])
         for task in tasks:
             task.cancel()
-        for result in await asyncio.gather(*tasks, return_exceptions=True):
-            if isinstance(result, Exception):
-                log.error("roster task ended with an error", exc_info=result)
+        await asyncio.gather(*tasks, return_exceptions=True)  # failures: logged by reap()
         self._tasks.clear()
 
     # -- the per-terminal task ----------------------------------------------------------------
@@ -148,7 +157,7 @@ class SyncWorker:
                 if sn in self._paused:  # record what was done, then wait to be resumed
                     if done is not None:
                         try:
-                            await store.run_write(done.record)
+                            await store.roster_write(done.record)
                         except StoreError as exc:  # kept in ``done``: recorded on resume
                             log.warning("roster: cannot record a step done on %s: %s", sn, exc)
                         else:
@@ -159,7 +168,7 @@ class SyncWorker:
                     idle.clear()
                     continue
                 try:
-                    step, later, person = await store.run_write(_next(sn, done, self.token))
+                    step, later, person = await store.roster_write(_next(sn, done, self.token))
                     if done is not None:
                         self._succeeded(done)
                     done = None
@@ -182,7 +191,7 @@ class SyncWorker:
                 idle.clear()
             if done is not None:
                 try:
-                    await store.run_write(done.record)
+                    await store.roster_write(done.record)
                 except StoreError as exc:  # the step stays queued; re-sending it is harmless
                     log.warning(
                         "roster: step done on %s not recorded (%s); it will be sent again", sn, exc
@@ -202,21 +211,14 @@ class SyncWorker:
             now = now_micros()
             try:
                 due = await asyncio.get_running_loop().run_in_executor(
-                    None, self._due_terminals, now
+                    None, self.session.store.roster_read, lambda tx, now=now: tx.due_terminals(now)
                 )
-            except (StoreError, sqlite3.Error) as exc:  # tried again at the next poll
+            except StoreError as exc:  # tried again at the next poll
                 log.warning("roster: cannot read the queue (%s); retrying in %g s", exc, self.poll)
                 continue
             for sn in due:
                 if sn not in self._tasks:
                     self.kick(sn)
-
-    def _due_terminals(self, now: int) -> list[str]:
-        with self.session.store.reader() as db:
-            rows = db.execute(
-                "SELECT DISTINCT sn FROM roster_queue WHERE next_at <= ?", (now,)
-            ).fetchall()
-        return [sn for (sn,) in rows]
 
     async def _send(self, step: queue.Step, person: Person | None) -> _Done | bool:
         """Send one step. Returns the success to record, True when already handled, or False
@@ -231,12 +233,10 @@ class SyncWorker:
             await self._refused(step, attempts, reason)
             return True
         except WacClientError:  # offline or connection dropped: not the step's fault
-            await store.run_write(lambda db: queue.release(db, step))
+            await store.roster_write(lambda tx: tx.release_step(step.id))
             return False
         except _Dropped:
-            await store.run_write(
-                lambda db: db.execute("DELETE FROM roster_queue WHERE id = ?", (step.id,))
-            )
+            await store.roster_write(lambda tx: tx.drop_steps([step.id]))
             return True
         finally:
             ROSTER_STEP.reset(marker)
@@ -269,9 +269,9 @@ class SyncWorker:
         op, sn = step.op, step.sn
         now = now_micros()
         if attempts >= self.max_attempts:
-            await self.session.store.run_write(
-                lambda db: queue.finish(
-                    db, step, ok=False, attempts=attempts, reason=reason, now=now
+            await self.session.store.roster_write(
+                lambda tx: tx.finish_step(
+                    step.row(), ok=False, attempts=attempts, reason=reason, now=now
                 )
             )
             log.warning(
@@ -284,8 +284,8 @@ class SyncWorker:
             return
         delay = min(self.retry_max, self.retry_base * 2 ** (attempts - 1))
         next_at = now + int(delay * 1_000_000)
-        await self.session.store.run_write(
-            lambda db: queue.postpone(db, step, attempts=attempts, next_at=next_at, reason=reason)
+        await self.session.store.roster_write(
+            lambda tx: tx.postpone_step(step.id, attempts=attempts, next_at=next_at, reason=reason)
         )
 
 
@@ -298,31 +298,31 @@ class _Done:
     attempts: int
     at: int
 
-    def record(self, db: sqlite3.Connection) -> None:
+    def record(self, tx: RosterTx) -> None:
         op, sn = self.step.op, self.step.sn
-        queue.finish(db, self.step, ok=True, attempts=self.attempts, reason=None, now=self.at)
+        tx.finish_step(self.step.row(), ok=True, attempts=self.attempts, reason=None, now=self.at)
         if op.kind is OpKind.SET and self.person is not None:
-            tables.mark_held_user(db, sn, op.enrollid, self.person.name, self.person.admin)
+            tx.mark_held_user(sn, op.enrollid, self.person.name, self.person.admin)
         elif op.kind is OpKind.DELETE and op.backupnum == 13:
-            tables.forget_held_user(db, sn, op.enrollid)
+            tx.forget_held_user(sn, op.enrollid)
         elif op.kind is OpKind.ENABLE and op.enabled is not None:
-            tables.mark_enabled(db, sn, op.enrollid, op.enabled)
+            tx.mark_enabled(sn, op.enrollid, op.enabled)
 
 
 def _next(
     sn: str, done: _Done | None, token: str
-) -> Callable[[sqlite3.Connection], tuple[queue.Step | None, int | None, Person | None]]:
+) -> Callable[[RosterTx], tuple[queue.Step | None, int | None, Person | None]]:
     """One transaction: record the last success, then pick the next due step and its person.
 
     Recording and reading together halves the store round trips per step; the success is
     durable before the next step is chosen, so it is never sent twice.
     """
 
-    def run(db: sqlite3.Connection) -> tuple[queue.Step | None, int | None, Person | None]:
+    def run(tx: RosterTx) -> tuple[queue.Step | None, int | None, Person | None]:
         if done is not None:
-            done.record(db)
-        step, later = queue.next_due(db, sn, now_micros(), token)
-        person = None if step is None else tables.get_person(db, step.op.enrollid)
+            done.record(tx)
+        step, later = queue.next_due(tx, sn, now_micros(), token)
+        person = None if step is None else tables.get_person(tx, step.op.enrollid)
         return step, later, person
 
     return run

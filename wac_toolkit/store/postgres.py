@@ -45,8 +45,8 @@ from typing import Any, TypeVar, overload
 
 from ..errors import StoreError
 from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
-from . import describe
-from .base import LOG_COLUMNS, LogQuery
+from . import describe, roster_sql
+from .base import LOG_COLUMNS, LogQuery, RosterTx
 from .migrations import PG_VERSION_TABLE, STEPS, now_micros, pending, split
 
 try:
@@ -603,13 +603,25 @@ class PostgresStore:
         return bytes(rows[0][0]) if rows else None
 
     def reader(self) -> contextlib.AbstractContextManager[Portable]:
-        """A read connection taking the roster's shared SQL (``?`` placeholders)."""
+        """A read connection taking the shared SQL (``?`` placeholders): store modules only."""
         return _portable(self._reader())
 
     async def run_write(self, fn: Callable[[Portable], T]) -> T:
-        """Run ``fn(connection)`` inside the writer's next transaction (for store extensions:
-        the roster); the connection takes the roster's shared SQL, like :meth:`reader`'s."""
+        """Run ``fn(connection)`` inside the writer's next transaction; the connection takes
+        the shared SQL, like :meth:`reader`'s. Not part of the :class:`~.base.Store`
+        protocol: for the store's own modules (:mod:`.roster_sql`, :mod:`.copy`)."""
         return await self._submit(lambda db: fn(Portable(db)))
+
+    # -- the roster's tables: one SQL text for both stores (roster_sql.py) --------------------
+
+    def roster_read(self, fn: Callable[[RosterTx], T]) -> T:
+        """``fn`` on the roster's tables on a read connection."""
+        return roster_sql.read(self.reader, fn, (psycopg.Error,))
+
+    async def roster_write(self, fn: Callable[[RosterTx], T]) -> T:
+        """``fn`` on the roster's tables in the writer's next transaction (see
+        :meth:`~wac_toolkit.store.base.Store.roster_write`)."""
+        return await roster_sql.write(self.run_write, fn)
 
     def schema_version(self) -> int:
         return int(self._fetch("SELECT coalesce(max(version), 0) FROM schema_version")[0][0])
@@ -821,7 +833,7 @@ class PostgresStore:
 class Portable:
     """A psycopg connection that runs SQL written for ``sqlite3`` in the dialect both share.
 
-    The roster's queries (:mod:`wac_toolkit.roster.tables`) avoid SQLite-only syntax; what
+    The roster's queries (:mod:`.roster_sql`) avoid SQLite-only syntax; what
     remains is the placeholder, ``?`` here and ``%s`` for psycopg, translated once per
     statement text. ``dialect`` lets shared code skip what each store does its own way.
     """

@@ -31,7 +31,8 @@ from typing import Any, TypeVar
 from ..errors import StoreError
 from ..private import create_private_file, tighten
 from ..protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential, VerifyMode
-from .base import LOG_COLUMNS, LogQuery
+from . import roster_sql
+from .base import LOG_COLUMNS, LogQuery, RosterTx
 from .migrations import upgrade_sqlite
 
 __all__ = ["SQLiteStore"]
@@ -331,8 +332,21 @@ class SQLiteStore:
         return await self._submit(write)
 
     async def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(connection)`` inside the writer's next transaction (for store extensions)."""
+        """Run ``fn(connection)`` inside the writer's next transaction. Not part of the
+        :class:`~.base.Store` protocol: for the store's own modules (:mod:`.roster_sql`,
+        :mod:`.copy`); everything else uses the typed methods."""
         return await self._submit(fn)
+
+    # -- the roster's tables: one SQL text for both stores (roster_sql.py) --------------------
+
+    def roster_read(self, fn: Callable[[RosterTx], T]) -> T:
+        """``fn`` on the roster's tables on a read connection."""
+        return roster_sql.read(self.reader, fn, (sqlite3.Error,))
+
+    async def roster_write(self, fn: Callable[[RosterTx], T]) -> T:
+        """``fn`` on the roster's tables in the writer's next transaction (see
+        :meth:`~wac_toolkit.store.base.Store.roster_write`)."""
+        return await roster_sql.write(self.run_write, fn)
 
     # -- reads --------------------------------------------------------------------------------
 
