@@ -67,6 +67,10 @@ _NOW = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 COMMAND_CHANNEL = "wac_commands"
 """NOTIFY channel on which a queued command wakes its gateway (payload: the gateway's id)."""
 
+REPLY_CHANNEL = "wac_replies"
+"""NOTIFY channel on which a routed command's outcome wakes its sender (payload: the
+command's id), committed with the outcome."""
+
 TERMINALS_CHANNEL = "wac_terminals"
 """NOTIFY channel on which a terminal's trust state change (adopt, block, forget) reaches
 every gateway on the database (payload: the serial), committed with the change."""
@@ -386,6 +390,14 @@ class PostgresStore:
         """Terminal -> the gateway holding it, for leases not yet lapsed."""
         return dict(self._fetch(f"SELECT sn, gateway FROM presence WHERE expires > {_NOW}"))
 
+    def holder(self, sn: str) -> tuple[str, int] | None:
+        """(gateway, since) of the live lease on ``sn``: ``since`` (microseconds, the
+        database's clock) changes each time a gateway claims it, so a reconnect shows."""
+        rows = self._fetch(
+            f"SELECT gateway, since FROM presence WHERE sn = %s AND expires > {_NOW}", (sn,)
+        )
+        return (str(rows[0][0]), int(rows[0][1])) if rows else None
+
     # -- commands routed to the gateway holding a terminal (wac_toolkit.routing) -----------
 
     def queue_command(
@@ -415,10 +427,13 @@ class PostgresStore:
     def finish_command(
         self, command_id: int, reply: str | None, error_kind: str | None, error: str | None
     ) -> None:
+        """Record a routed command's outcome and wake its sender (NOTIFY on commit); a sender
+        that gave up already deleted the row, and then nobody is woken."""
         state = "done" if error_kind is None else "failed"
         self._fetch(
-            "UPDATE commands SET state = %s, reply = %s, error_kind = %s, error = %s"
-            " WHERE id = %s RETURNING id",
+            "WITH c AS (UPDATE commands SET state = %s, reply = %s, error_kind = %s, error = %s"
+            f" WHERE id = %s RETURNING id) SELECT id, pg_notify('{REPLY_CHANNEL}', id::text)"
+            " FROM c",
             (state, reply, error_kind, error, command_id),
             retry=False,
         )
@@ -429,6 +444,17 @@ class PostgresStore:
         if forget:
             sql = "DELETE FROM commands WHERE id = %s RETURNING state, reply, error_kind, error"
         rows = self._fetch(sql, (command_id,), retry=not forget)
+        return rows[0] if rows else None
+
+    def collect_outcome(self, command_id: int) -> tuple[Any, ...] | None:
+        """(state, reply, error_kind, error) of a routed command that has finished, deleted
+        as it is read (one round trip); None while it is queued or under way."""
+        rows = self._fetch(
+            "DELETE FROM commands WHERE id = %s AND state IN ('done', 'failed')"
+            " RETURNING state, reply, error_kind, error",
+            (command_id,),
+            retry=False,
+        )
         return rows[0] if rows else None
 
     def listen(self, *channels: str) -> Any:
