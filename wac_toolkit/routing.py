@@ -26,7 +26,8 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -64,13 +65,16 @@ class Listener:
         self,
         store: Any,
         loop: asyncio.AbstractEventLoop,
-        handlers: dict[str, Callable[[str], None]],
+        handlers: Mapping[str, Callable[[str], None]],
         name: str,
+        on_lost: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.loop = loop
         self.handlers = handlers
         self.name = name
+        self.on_lost = on_lost
+        """Called on the loop when the connection breaks (waiters turn to polling)."""
         self.alive = False
         """LISTEN is in place: what its channels announce arrives (else: poll)."""
         self._stopping = threading.Event()
@@ -101,6 +105,9 @@ class Listener:
                 log.warning("%s: LISTEN connection lost (%s); polling only", self.name, exc)
         finally:
             self.alive = False
+            if self.on_lost is not None and not self._stopping.is_set():
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                    self.loop.call_soon_threadsafe(self.on_lost)
             with contextlib.suppress(Exception):
                 db.close()
 
@@ -119,6 +126,10 @@ class CommandSender:
 
         self.store = store
         self.notify = notify
+        self.backstop = BACKSTOP
+        self.replies: Counter[str] = Counter()
+        """How outcomes were found: ``notify`` (woken by the holder's NOTIFY), ``poll`` (a
+        timed look: no LISTEN, or a lost NOTIFY), ``first look`` (before any wait)."""
         self._channel = REPLY_CHANNEL
         self._waiting: dict[int, asyncio.Event] = {}
         self._listener: Listener | None = None
@@ -144,21 +155,25 @@ class CommandSender:
         deadline = loop.time() + timeout + SLACK
         pause = 0.005
         outcome = None
+        how = "first look"
         try:
             while True:  # look first: the reply may have come before we were waiting
                 outcome = await loop.run_in_executor(None, self.store.collect_outcome, command_id)
                 if outcome is not None:
+                    self.replies[how] += 1
                     break
                 left = deadline - loop.time()
                 if left <= 0:
                     raise CommandTimeout(sn, cmd, timeout)
                 if listening and self._listener is not None and self._listener.alive:
-                    wait = min(left, BACKSTOP)
+                    wait = min(left, self.backstop)
                 else:
                     wait, pause = min(left, pause), min(pause * 2, 0.1)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(wait):
                         await wake.wait()
+                woken = wake.is_set() and self._listener is not None and self._listener.alive
+                how = "notify" if woken else "poll"
                 wake.clear()
         finally:
             del self._waiting[command_id]
@@ -185,7 +200,8 @@ class CommandSender:
         async with self._starting:
             if self._listener is None or not self._listener.alive:
                 loop = asyncio.get_running_loop()
-                listener = Listener(self.store, loop, {self._channel: self._replied}, "wac-replies")
+                handlers = {self._channel: self._replied}
+                listener = Listener(self.store, loop, handlers, "wac-replies", self._lost)
                 try:
                     await loop.run_in_executor(None, listener.open)
                 except Exception as exc:  # no LISTEN now: poll, and try again next time
@@ -193,6 +209,11 @@ class CommandSender:
                     return False
                 self._listener = listener
         return True
+
+    def _lost(self) -> None:
+        """LISTEN is gone: every waiter looks now, and polls from here on."""
+        for wake in self._waiting.values():
+            wake.set()
 
     def _replied(self, payload: str) -> None:
         with contextlib.suppress(ValueError):
@@ -239,6 +260,8 @@ class CommandRouter:
         self._taker: asyncio.Task[None] | None = None
         self._listener: Listener | None = None
         self._running: set[asyncio.Task[None]] = set()
+        self.taken: Counter[str] = Counter()
+        """Commands taken after a ``notify`` or a ``poll`` (a NOTIFY lost, or no LISTEN)."""
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -282,12 +305,14 @@ class CommandRouter:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.poll):
                     await self._wake.wait()
+            how = "notify" if self._wake.is_set() else "poll"
             self._wake.clear()
             try:
                 taken = await loop.run_in_executor(None, self.store.take_commands, self.gateway)
             except StoreError as exc:
                 log.warning("routing: cannot take commands: %s", exc)
                 continue
+            self.taken[how] += len(taken)
             for row in taken:
                 task = asyncio.ensure_future(self._serve(*row))
                 self._running.add(task)
