@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +54,10 @@ SLACK = 2.0
 BACKSTOP = 1.0
 """Seconds between looks at a routed command's outcome while its NOTIFY is awaited (in case
 one is lost with its connection: a dropped LISTEN connection turns to polling at once)."""
+
+
+EARLY = 1024
+"""Replies heard before their sender waited for them, remembered (the newest)."""
 
 
 class Listener:
@@ -132,6 +136,9 @@ class CommandSender:
         timed look: no LISTEN, or a lost NOTIFY), ``first look`` (before any wait)."""
         self._channel = REPLY_CHANNEL
         self._waiting: dict[int, asyncio.Event] = {}
+        self._early: OrderedDict[int, bool] = OrderedDict()
+        """Replies announced before their sender waited (the NOTIFY can beat the INSERT's
+        answer to the sender); every sender hears every reply, so only the latest few."""
         self._listener: Listener | None = None
         self._starting: asyncio.Lock | None = None
 
@@ -143,40 +150,50 @@ class CommandSender:
         (or only ``exclude``, this process's own gateway, which has no connection to it)."""
         loop = asyncio.get_running_loop()
         listening = await self._listen()
-        holder = await loop.run_in_executor(None, self.store.holder, sn)
-        if holder is None or holder[0] == exclude:
-            raise TerminalOffline(sn)
-        gateway = holder[0]
         payload = orjson.dumps(fields or {}).decode()
-        command_id = await loop.run_in_executor(
-            None, self.store.queue_command, sn, gateway, cmd, payload, expect_reply, timeout
+        queued = await loop.run_in_executor(
+            None,
+            lambda: self.store.queue_command(
+                sn, cmd, payload, expect_reply, timeout, exclude=exclude
+            ),
         )
-        wake = self._waiting[command_id] = asyncio.Event()
+        if queued is None:
+            raise TerminalOffline(sn)
+        command_id, gateway = queued
+        wake = asyncio.Event()
+        if listening:  # else nothing wakes it: each wait is a poll
+            self._waiting[command_id] = wake
+            if self._early.pop(command_id, False):  # replied before we waited
+                wake.set()
         deadline = loop.time() + timeout + SLACK
         pause = 0.005
         outcome = None
-        how = "first look"
+        how = "notify" if wake.is_set() else "first look"
+        look = not listening  # with LISTEN, the NOTIFY says when to look
         try:
-            while True:  # look first: the reply may have come before we were waiting
-                outcome = await loop.run_in_executor(None, self.store.collect_outcome, command_id)
-                if outcome is not None:
-                    self.replies[how] += 1
-                    break
+            while True:
+                if look or wake.is_set() or not self._alive():
+                    outcome = await loop.run_in_executor(
+                        None, self.store.collect_outcome, command_id
+                    )
+                    if outcome is not None:
+                        self.replies[how] += 1
+                        break
+                look = True
                 left = deadline - loop.time()
                 if left <= 0:
                     raise CommandTimeout(sn, cmd, timeout)
-                if listening and self._listener is not None and self._listener.alive:
+                if listening and self._alive():
                     wait = min(left, self.backstop)
                 else:
                     wait, pause = min(left, pause), min(pause * 2, 0.1)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(wait):
                         await wake.wait()
-                woken = wake.is_set() and self._listener is not None and self._listener.alive
-                how = "notify" if woken else "poll"
+                how = "notify" if wake.is_set() and self._alive() else "poll"
                 wake.clear()
         finally:
-            del self._waiting[command_id]
+            self._waiting.pop(command_id, None)
             if outcome is None:  # given up (timeout, cancel): a queued command is not sent
                 with contextlib.suppress(StoreError):
                     await loop.run_in_executor(
@@ -210,6 +227,9 @@ class CommandSender:
                 self._listener = listener
         return True
 
+    def _alive(self) -> bool:
+        return self._listener is not None and self._listener.alive
+
     def _lost(self) -> None:
         """LISTEN is gone: every waiter looks now, and polls from here on."""
         for wake in self._waiting.values():
@@ -217,9 +237,14 @@ class CommandSender:
 
     def _replied(self, payload: str) -> None:
         with contextlib.suppress(ValueError):
-            wake = self._waiting.get(int(payload))
+            command_id = int(payload)
+            wake = self._waiting.get(command_id)
             if wake is not None:
                 wake.set()
+            else:  # not waited for yet (or another sender's): kept a while
+                self._early[command_id] = True
+                if len(self._early) > EARLY:
+                    self._early.popitem(last=False)
 
 
 def _result(

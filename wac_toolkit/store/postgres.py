@@ -401,17 +401,23 @@ class PostgresStore:
     # -- commands routed to the gateway holding a terminal (wac_toolkit.routing) -----------
 
     def queue_command(
-        self, sn: str, gateway: str, cmd: str, fields: str, expect_reply: bool, timeout: float
-    ) -> int:
-        """Queue a command for ``gateway`` and wake it (NOTIFY on commit); returns its id."""
+        self, sn: str, cmd: str, fields: str, expect_reply: bool, timeout: float,
+        *, exclude: str | None = None,
+    ) -> tuple[int, str] | None:  # fmt: skip
+        """Queue a command for the gateway holding ``sn`` and wake it (NOTIFY on commit), in
+        one statement: (its id, that gateway), or None when no gateway but ``exclude`` (the
+        caller's own, which has no connection to ``sn``) holds a live lease."""
         rows = self._fetch(
-            "WITH c AS (INSERT INTO commands (sn, gateway, cmd, fields, expect_reply, timeout_ms,"
-            f" created_at) VALUES (%s, %s, %s, %s, %s, %s, {_NOW}) RETURNING id)"
-            f" SELECT id, pg_notify('{COMMAND_CHANNEL}', %s) FROM c",
-            (sn, gateway, cmd, fields, int(expect_reply), int(timeout * 1000), gateway),
+            f"WITH h AS (SELECT gateway FROM presence WHERE sn = %s AND expires > {_NOW}"
+            " AND gateway IS DISTINCT FROM %s),"
+            " c AS (INSERT INTO commands (sn, gateway, cmd, fields, expect_reply, timeout_ms,"
+            f" created_at) SELECT %s, h.gateway, %s, %s, %s, %s, {_NOW} FROM h"
+            " RETURNING id, gateway)"
+            f" SELECT id, gateway, pg_notify('{COMMAND_CHANNEL}', gateway) FROM c",
+            (sn, exclude, sn, cmd, fields, int(expect_reply), int(timeout * 1000)),
             retry=False,
         )
-        return int(rows[0][0])
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def take_commands(self, gateway: str, limit: int = 32) -> list[tuple[Any, ...]]:
         """Claim queued commands for ``gateway`` (SKIP LOCKED: two takers never share one)."""
