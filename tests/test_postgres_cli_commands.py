@@ -12,6 +12,7 @@ import asyncio
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,15 @@ async def test_terminal_commands_on_a_dsn_reach_a_terminal_of_a_wac_serve_proces
 
             code, out, _ = await wac(capsys, "open-door", "T1", "--db", pg_dsn)
             assert code == 0 and "T1: door all opened" in out
+
+            for minute in range(3):
+                door.punch(7, datetime(2025, 8, 1, 8, minute))
+            await door.wait_flushed()
+            dbname = pg_dsn.rsplit("/", 1)[1]
+            pg_cluster.psql("DELETE FROM logs", dbname)  # lost: the terminal still has them
+            code, out, _ = await wac(capsys, "pull-logs", "T1", "--all", "--db", pg_dsn)
+            assert code == 0 and "3 new records from T1 stored" in out
+            assert pg_cluster.psql("SELECT count(*) FROM logs WHERE sn = 'T1'", dbname) == "3"
 
             code, out, _ = await wac(capsys, "reboot", "T1", "--wait", "60", "--db", pg_dsn)
             assert code == 0 and "T1: back online" in out
