@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import until
 from wac_toolkit import Session, VirtualTerminal
 from wac_toolkit.errors import CommandTimeout, DeviceError, TerminalOffline
-from wac_toolkit.store.postgres import REPLY_CHANNEL
+from wac_toolkit.store.postgres import REPLY_CHANNEL, TERMINALS_CHANNEL
 
 pytestmark = pytest.mark.postgres
 
@@ -68,7 +68,7 @@ async def test_commands_and_replies_travel_by_notify(pg_cluster, pg_dsn):
         assert router.taken["notify"] >= 4 and sum(router.taken.values()) == 5
 
 
-async def test_without_listen_replies_are_polled_and_a_lost_listen_is_replaced(pg_cluster, pg_dsn):
+async def test_without_listen_replies_are_polled_and_lost_listens_are_replaced(pg_cluster, pg_dsn):
     async with (
         Session(pg_dsn, "127.0.0.1", 0, adopt_new=True, command_timeout=20) as holder,
         Session(pg_dsn, listen=False, command_timeout=20) as client,
@@ -86,9 +86,11 @@ async def test_without_listen_replies_are_polled_and_a_lost_listen_is_replaced(p
             dbname = pg_dsn.rsplit("/", 1)[1]
             killed = pg_cluster.psql(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                f" WHERE datname = '{dbname}' AND query = 'LISTEN {REPLY_CHANNEL}'",
+                f" WHERE datname = '{dbname}' AND query IN ('LISTEN {REPLY_CHANNEL}',"
+                f" 'LISTEN {TERMINALS_CHANNEL}')",
                 dbname,
             )
-            assert killed == "1"  # the sender's LISTEN connection, gone
-            await client.set_user_info("N2", 3, "After", 11, "003")
-            assert sorted(vt.users) == [1, 2, 3]
+            assert killed == "2"  # the sender's and the holder's LISTEN connections, gone
+            for enrollid in (3, 4, 5):
+                await client.set_user_info("N2", enrollid, "After", 11, f"00{enrollid}")
+            assert sorted(vt.users) == [1, 2, 3, 4, 5]

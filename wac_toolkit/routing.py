@@ -289,11 +289,19 @@ class CommandRouter:
         """Commands taken after a ``notify`` or a ``poll`` (a NOTIFY lost, or no LISTEN)."""
 
     async def start(self) -> None:
+        await self._listen()
+        self._taker = asyncio.ensure_future(self._take_forever())
+
+    async def _listen(self) -> None:
+        """LISTEN for commands and state changes (at start; again at a poll if it was lost:
+        then a state change missed meanwhile is caught by the heartbeat's sync)."""
         loop = asyncio.get_running_loop()
         handlers = {self._channel: self._queued, self._terminals_channel: self._state_changed}
-        self._listener = Listener(self.store, loop, handlers, "wac-routing")
-        await loop.run_in_executor(None, self._listener.open)
-        self._taker = asyncio.ensure_future(self._take_forever())
+        listener = Listener(self.store, loop, handlers, "wac-routing")
+        await loop.run_in_executor(None, listener.open)
+        self._listener = listener
+        if self._stopping:  # stop() came meanwhile and closed the one before
+            await listener.close()
 
     async def stop(self) -> None:
         self._stopping = True
@@ -332,6 +340,11 @@ class CommandRouter:
                     await self._wake.wait()
             how = "notify" if self._wake.is_set() else "poll"
             self._wake.clear()
+            if self._listener is not None and not self._listener.alive:
+                try:
+                    await self._listen()
+                except Exception as exc:  # the store is down: polling goes on meanwhile
+                    log.warning("routing: cannot LISTEN again: %s", exc)
             try:
                 taken = await loop.run_in_executor(None, self.store.take_commands, self.gateway)
             except StoreError as exc:
