@@ -64,6 +64,15 @@ T = TypeVar("T")
 _NOW = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 """The database's clock in UTC microseconds: leases compare on one clock, not each host's."""
 
+_NO_FLUSH = "no_flush AS (SELECT set_config('synchronous_commit', 'off', true))"
+"""A CTE that lets its statement commit without waiting for the WAL's flush to disk (the
+setting lasts until that commit). For the routed-command steps whose loss in a database
+crash cannot make a command run twice: queueing (lost: never run, and its sender's
+connection failed with the database), the outcome (lost: the row stays ``taken``, never
+taken again) and its deletion (lost: a finished row left behind). Taking a command is
+flushed (:meth:`PostgresStore.take_commands`). A routed round trip then waits for one flush
+instead of four (``bench/routing.py``). NOTIFY is sent at commit either way."""
+
 COMMAND_CHANNEL = "wac_commands"
 """NOTIFY channel on which a queued command wakes its gateway (payload: the gateway's id)."""
 
@@ -408,19 +417,21 @@ class PostgresStore:
         one statement: (its id, that gateway), or None when no gateway but ``exclude`` (the
         caller's own, which has no connection to ``sn``) holds a live lease."""
         rows = self._fetch(
-            f"WITH h AS (SELECT gateway FROM presence WHERE sn = %s AND expires > {_NOW}"
-            " AND gateway IS DISTINCT FROM %s),"
+            f"WITH {_NO_FLUSH}, h AS (SELECT gateway FROM presence WHERE sn = %s"
+            f" AND expires > {_NOW} AND gateway IS DISTINCT FROM %s),"
             " c AS (INSERT INTO commands (sn, gateway, cmd, fields, expect_reply, timeout_ms,"
             f" created_at) SELECT %s, h.gateway, %s, %s, %s, %s, {_NOW} FROM h"
             " RETURNING id, gateway)"
-            f" SELECT id, gateway, pg_notify('{COMMAND_CHANNEL}', gateway) FROM c",
+            f" SELECT id, gateway, pg_notify('{COMMAND_CHANNEL}', gateway) FROM c, no_flush",
             (sn, exclude, sn, cmd, fields, int(expect_reply), int(timeout * 1000)),
             retry=False,
         )
         return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def take_commands(self, gateway: str, limit: int = 32) -> list[tuple[Any, ...]]:
-        """Claim queued commands for ``gateway`` (SKIP LOCKED: two takers never share one)."""
+        """Claim queued commands for ``gateway`` (SKIP LOCKED: two takers never share one).
+        Committed with the WAL flushed, before any is sent: after a database crash a command
+        that was sent is never taken, and sent, again."""
         return self._fetch(
             "UPDATE commands SET state = 'taken' WHERE id IN (SELECT id FROM commands"
             " WHERE gateway = %s AND state = 'queued' ORDER BY id LIMIT %s"
@@ -437,9 +448,9 @@ class PostgresStore:
         that gave up already deleted the row, and then nobody is woken."""
         state = "done" if error_kind is None else "failed"
         self._fetch(
-            "WITH c AS (UPDATE commands SET state = %s, reply = %s, error_kind = %s, error = %s"
-            f" WHERE id = %s RETURNING id) SELECT id, pg_notify('{REPLY_CHANNEL}', id::text)"
-            " FROM c",
+            f"WITH {_NO_FLUSH}, c AS (UPDATE commands SET state = %s, reply = %s,"
+            " error_kind = %s, error = %s WHERE id = %s RETURNING id)"
+            f" SELECT id, pg_notify('{REPLY_CHANNEL}', id::text) FROM c, no_flush",
             (state, reply, error_kind, error, command_id),
             retry=False,
         )
@@ -456,8 +467,9 @@ class PostgresStore:
         """(state, reply, error_kind, error) of a routed command that has finished, deleted
         as it is read (one round trip); None while it is queued or under way."""
         rows = self._fetch(
-            "DELETE FROM commands WHERE id = %s AND state IN ('done', 'failed')"
-            " RETURNING state, reply, error_kind, error",
+            f"WITH {_NO_FLUSH}, c AS (DELETE FROM commands WHERE id = %s"
+            " AND state IN ('done', 'failed') RETURNING state, reply, error_kind, error)"
+            " SELECT state, reply, error_kind, error FROM c, no_flush",
             (command_id,),
             retry=False,
         )
