@@ -98,6 +98,8 @@ async def _errors_through(
     url = gateway.start()
     seen: dict[str, tuple[int, str]] = {}
     try:
+        if "--no-control" not in extra:  # adopt through it, so the running gateway knows
+            await until(lambda: any("control endpoint" in line for line in gateway.output))
         code, _, _ = await wac(capsys, "terminals", "--db", db, "adopt", "ON", "MUTE")
         assert code == 0
         on = VirtualTerminal(url, "ON")
