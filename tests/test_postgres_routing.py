@@ -8,11 +8,14 @@ TerminalOffline at once.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.conftest import until
 from wac_toolkit import Session, VirtualTerminal
 from wac_toolkit.errors import CommandTimeout, DeviceError, TerminalOffline
+from wac_toolkit.store import open_store
 from wac_toolkit.store.postgres import REPLY_CHANNEL, TERMINALS_CHANNEL
 
 pytestmark = pytest.mark.postgres
@@ -94,3 +97,24 @@ async def test_without_listen_replies_are_polled_and_lost_listens_are_replaced(p
             for enrollid in (3, 4, 5):
                 await client.set_user_info("N2", enrollid, "After", 11, f"00{enrollid}")
             assert sorted(vt.users) == [1, 2, 3, 4, 5]
+
+
+async def test_a_command_past_its_timeout_is_never_sent_and_is_purged(pg_dsn):
+    """A sender that died (or gave up) leaves its row; the holder must not send it late."""
+    store = open_store(pg_dsn)
+    try:
+        await store.claim_terminal("S1", "gw-a", 30)
+        stale = store.queue_command("S1", "opendoor", "{}", True, 0.05)
+        assert stale is not None and stale[1] == "gw-a"
+        await asyncio.sleep(0.2)  # its 50 ms pass on the database's clock
+        fresh = store.queue_command("S1", "opendoor", "{}", True, 30)
+        assert fresh is not None
+        taken = store.take_commands("gw-a")
+        assert [row[0] for row in taken] == [fresh[0]]
+        assert 0 < taken[0][5] <= 30_000  # the milliseconds it has left
+        assert store.command_outcome(stale[0], forget=False) == ("queued", None, None, None)
+        assert store.purge_commands(older_than=0.1) == 1
+        assert store.command_outcome(stale[0], forget=False) is None
+        assert store.command_outcome(fresh[0], forget=False) is not None  # still in time
+    finally:
+        store.close()

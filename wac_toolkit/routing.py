@@ -340,6 +340,9 @@ class CommandRouter:
                     await self._wake.wait()
             how = "notify" if self._wake.is_set() else "poll"
             self._wake.clear()
+            if how == "poll":  # now and then: rows whose senders died waiting
+                with contextlib.suppress(StoreError):
+                    await loop.run_in_executor(None, self.store.purge_commands)
             if self._listener is not None and not self._listener.alive:
                 try:
                     await self._listen()
@@ -357,7 +360,7 @@ class CommandRouter:
                 task.add_done_callback(self._running.discard)
 
     async def _serve(
-        self, command_id: int, sn: str, cmd: str, fields: str, expect_reply: int, timeout_ms: int
+        self, command_id: int, sn: str, cmd: str, fields: str, expect_reply: int, left_ms: int
     ) -> None:
         reply: str | None = None
         kind: str | None = None
@@ -373,7 +376,7 @@ class CommandRouter:
             frame = await peer.request(
                 cmd,
                 orjson.loads(fields),
-                timeout=timeout_ms / 1000,
+                timeout=left_ms / 1000,  # what is left of it: taken late, answered in time
                 expect_reply=bool(expect_reply),
             )
             reply = orjson.dumps(frame).decode()

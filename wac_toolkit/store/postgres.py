@@ -431,15 +431,33 @@ class PostgresStore:
     def take_commands(self, gateway: str, limit: int = 32) -> list[tuple[Any, ...]]:
         """Claim queued commands for ``gateway`` (SKIP LOCKED: two takers never share one).
         Committed with the WAL flushed, before any is sent: after a database crash a command
-        that was sent is never taken, and sent, again."""
+        that was sent is never taken, and sent, again.
+
+        Only commands still within their timeout (on the database's clock) are taken, and
+        each comes with the milliseconds it has left: a gateway that stalled never sends a
+        command its sender gave up on (or died waiting for), and a reply comes in time."""
         return self._fetch(
             "UPDATE commands SET state = 'taken' WHERE id IN (SELECT id FROM commands"
-            " WHERE gateway = %s AND state = 'queued' ORDER BY id LIMIT %s"
+            " WHERE gateway = %s AND state = 'queued'"
+            f" AND created_at + timeout_ms * 1000 > {_NOW} ORDER BY id LIMIT %s"
             " FOR UPDATE SKIP LOCKED)"
-            " RETURNING id, sn, cmd, fields, expect_reply, timeout_ms",
+            " RETURNING id, sn, cmd, fields, expect_reply,"
+            f" GREATEST(1, (created_at + timeout_ms * 1000 - {_NOW}) / 1000)",
             (gateway, limit),
             retry=False,
         )
+
+    def purge_commands(self, older_than: float = 60.0) -> int:
+        """Delete routed commands ``older_than`` seconds past their timeout: their senders
+        are gone (a sender deletes its own when it gives up), whatever their state."""
+        rows = self._fetch(
+            f"WITH {_NO_FLUSH}, c AS (DELETE FROM commands"
+            f" WHERE created_at + timeout_ms * 1000 + %s < {_NOW} RETURNING id)"
+            " SELECT count(*) FROM c, no_flush",
+            (int(older_than * 1e6),),
+            retry=False,
+        )
+        return int(rows[0][0]) if rows else 0
 
     def finish_command(
         self, command_id: int, reply: str | None, error_kind: str | None, error: str | None
