@@ -10,8 +10,9 @@ presence leases (:mod:`wac_toolkit.presence`) and goes through the ``commands`` 
   (read and deleted in one statement). If its LISTEN connection is lost it polls instead
   (5 ms, doubling to 100 ms), so a reply is never missed, only later.
 * :class:`CommandRouter` (a gateway) takes its queued commands with ``FOR UPDATE SKIP
-  LOCKED`` (woken by the NOTIFY, and every ``poll`` seconds in case one was missed), sends
-  each to its terminal over its own connection, and writes the outcome back with a NOTIFY.
+  LOCKED`` (woken by the NOTIFY, and every ``poll`` seconds in case one was missed), only
+  those still within their timeout, sends each to its terminal over its own connection
+  with the time it has left, and writes the outcome back with a NOTIFY.
 
 The caller sees what a local command gives: the reply, ``DeviceError``, ``CommandTimeout``,
 ``TerminalNotAdopted``, or ``TerminalOffline`` at once when no gateway holds the terminal.
