@@ -4,6 +4,9 @@
 Each subcommand is a few lines over :meth:`WacClient.via_gateway`, which finds the gateway
 through the control directory next to its store (``--db``) or takes ``--control URL``
 (TCP; the token from ``$WAC_CONTROL_TOKEN`` or ``--token-file``, never the command line).
+With ``--db postgresql://...`` the database is the control channel: the command goes
+through it to whichever gateway holds the terminal, on any host
+(:mod:`~wac_toolkit.control_store`).
 """
 
 from __future__ import annotations
@@ -128,7 +131,11 @@ Action = Callable[[WacClient, argparse.Namespace], Awaitable[int]]
 def _command(sub: Any, name: str, help: str, action: Action) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help + ".")
     parser.add_argument("sn", help="the terminal's serial number")
-    parser.add_argument("--db", default="wac.sqlite", help="the gateway's store (finds it)")
+    parser.add_argument(
+        "--db", default="wac.sqlite",
+        help="the gateway's SQLite file (finds its control socket), or postgresql://...: the"
+        " command goes through the database to whichever gateway holds the terminal",
+    )  # fmt: skip
     parser.add_argument("--control", metavar="URL", help="TCP control endpoint instead of --db")
     parser.add_argument(
         "--token-file", metavar="FILE", help=f"TCP token (default: ${TOKEN_ENV}, the control file)"

@@ -9,7 +9,8 @@ A client is one protocol peer over one WebSocket, whichever side dialed. Dialing
 As a server it also has every typed command of the catalogue (``open_door()``,
 ``get_user_list()`` ...: the Session's methods without ``sn``, from the same code).
 ``WacClient.via_gateway(sn)`` reaches a terminal through a running ``wac serve`` instead,
-over its control endpoint (:mod:`wac_toolkit.control`).
+over its control endpoint (:mod:`wac_toolkit.control`), or with a PostgreSQL store through
+the database to whichever gateway holds it (:mod:`wac_toolkit.control_store`).
 """
 
 from __future__ import annotations
@@ -85,10 +86,23 @@ class WacClient(BoundCommands):
         timeout: float = 20.0,
     ) -> WacClient:
         """A client commanding terminal ``sn`` through the gateway running on store ``db``
-        (its control file), or at ``control_url`` with ``token``."""
-        from .control import ControlClient
+        (its control file), or at ``control_url`` with ``token``.
 
-        control = ControlClient.find(db, url=control_url, token=token, timeout=timeout + 10)
+        With a ``postgresql://`` DSN (and no ``control_url``) the database is the control
+        channel: the command goes through it to whichever gateway holds ``sn``, and no
+        gateway need run on this host (:mod:`wac_toolkit.control_store`).
+        """
+        from .store import is_dsn
+
+        control: Any
+        if control_url is None and is_dsn(db):
+            from .control_store import StoreControl
+
+            control = StoreControl(db, timeout=timeout)
+        else:
+            from .control import ControlClient
+
+            control = ControlClient.find(db, url=control_url, token=token, timeout=timeout + 10)
         return cls(sn=sn, timeout=timeout, control=control)
 
     async def connect(self) -> WacClient:

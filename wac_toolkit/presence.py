@@ -22,7 +22,7 @@ import secrets
 import socket
 from typing import TYPE_CHECKING, Any
 
-from .errors import StoreError, TerminalOffline
+from .errors import StoreError
 from .events import Event, TerminalConnected, TerminalDisconnected, TerminalPending
 
 if TYPE_CHECKING:
@@ -52,16 +52,8 @@ class Presence:
         self._unsubscribe: Any = None
         self._held: set[str] = set()
         self.router: CommandRouter | None = None
-        """Commands to terminals other gateways hold (:mod:`wac_toolkit.routing`)."""
-
-    async def route(
-        self, sn: str, cmd: str, fields: dict[str, Any] | None, *, timeout: float,
-        expect_reply: bool,
-    ) -> dict[str, Any]:  # fmt: skip
-        """Send a command through the gateway that holds ``sn`` (TerminalOffline if none)."""
-        if self.router is None:
-            raise TerminalOffline(sn)
-        return await self.router.route(sn, cmd, fields, timeout=timeout, expect_reply=expect_reply)
+        """Serves the commands other processes route to this gateway's terminals
+        (:mod:`wac_toolkit.routing`)."""
 
     def holds(self, sn: str) -> bool:
         """This gateway holds the lease on ``sn`` (as far as it knows: its own claims, less

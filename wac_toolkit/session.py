@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from . import access, bounds, layers
 from .access import AccessDecision, AccessPolicy, on_sendpin, on_sendqrcode
 from .bus import EventBus
-from .errors import FrameError, StoreError, TerminalNotAdopted, TerminalOffline, WacError
+from .errors import FrameError, StoreError, WacError
 from .events import (
     Event,
     TerminalConnected,
@@ -36,6 +36,7 @@ from .registry import Registry, Terminal, TerminalState
 from .session_commands import SessionCommands
 from .store import open_store
 from .store.base import LogQuery
+from .transport import CommandTransport
 from .trust import SessionTrust, must_store_first
 
 if TYPE_CHECKING:
@@ -83,6 +84,9 @@ class Session(SessionCommands, SessionTrust):
             on its screen), or None to go on; e.g. Home Assistant refuses a terminal another
             of its listeners already owns.
         store: a store object to use instead of a SQLite file.
+        listen: False for a Session that serves no terminals (a script, a notebook, ``wac
+            open-door --db postgresql://...``): nothing listens, and on a PostgreSQL store
+            its commands go through the database to whichever gateway holds each terminal.
         gateway_options: anything else :class:`~wac_toolkit.net.gateway.Gateway` takes.
     """
 
@@ -113,6 +117,7 @@ class Session(SessionCommands, SessionTrust):
         ssl: ssl_module.SSLContext | None = None,
         path_secret: str | None = None,
         reg_check: Callable[[DeviceInfo], str | None] | None = None,
+        listen: bool = True,
         **gateway_options: Any,
     ) -> None:
         self.tz = resolve_tz(tz)
@@ -153,8 +158,12 @@ class Session(SessionCommands, SessionTrust):
         """Awaited as ``hook(sn, cmd, fields)`` after a terminal accepted a command and the
         store recorded its effect, in the sender's task: how layers above (the roster's
         drift) learn of direct commands without the Session knowing them."""
-        self.presence = Presence(self) if hasattr(self.store, "claim_terminal") else None
+        self.listen = listen
+        shared = listen and hasattr(self.store, "claim_terminal")
+        self.presence = Presence(self) if shared else None
         """Leases on terminals in a shared store (PostgreSQL): :mod:`wac_toolkit.presence`."""
+        self.transport = CommandTransport(self)
+        """Commands to a local connection or through the store (:mod:`wac_toolkit.transport`)."""
         self.layers = layers.attach(self)
         """Parts above the Session, by name, each also an attribute (``self.roster``: people
         and their durable sync to terminals, :mod:`wac_toolkit.roster`). The Session does not
@@ -172,7 +181,8 @@ class Session(SessionCommands, SessionTrust):
         self.bus.attach(self.loop)
         await self.load()
         try:
-            await self.gateway.start()
+            if self.listen:
+                await self.gateway.start()
         except OSError:
             if self._owns_store:
                 await self.loop.run_in_executor(None, self.store.close)
@@ -180,7 +190,8 @@ class Session(SessionCommands, SessionTrust):
         self._started = True
         if self.presence is not None:
             await self.presence.start()
-        log.info("listening on %s", self.url)
+        if self.listen:
+            log.info("listening on %s", self.url)
         return self
 
     async def load(self) -> None:
@@ -196,6 +207,7 @@ class Session(SessionCommands, SessionTrust):
             await layer.stop()
         if self.presence is not None and self._started:
             await self.presence.stop()
+        await self.transport.close()
         if self._started:
             await self.gateway.stop()
             self._started = False
@@ -337,30 +349,17 @@ class Session(SessionCommands, SessionTrust):
     ) -> dict[str, Any]:
         """Send any command to a connected terminal and return its reply.
 
+        With a PostgreSQL store, a terminal connected to another gateway is reached through
+        the database (:mod:`wac_toolkit.transport`).
+
         Raises:
             TerminalOffline: ``sn`` is not connected (at once, no waiting).
             TerminalNotAdopted: ``sn`` is pending adoption or blocked.
             DeviceError: the terminal answered ``result: false``.
             CommandTimeout: it did not answer in time.
         """
-        terminal = self.registry.get(sn)
-        if terminal is not None and terminal.state != TerminalState.ADOPTED:
-            if self.presence is not None:  # adopted through another gateway, just now?
-                await self.sync_states([sn])
-                terminal = self.registry.get(sn)
-            if terminal is not None and terminal.state != TerminalState.ADOPTED:
-                raise TerminalNotAdopted(sn, str(terminal.state))
-        try:
-            peer = self.gateway.peer(sn)
-        except TerminalOffline:
-            if self.presence is None or not self._started:
-                raise
-            # Another gateway on the shared store may hold it (wac_toolkit.routing).
-            limit = timeout if timeout is not None else self.gateway.command_timeout
-            return await self.presence.route(
-                sn, cmd, fields, timeout=limit, expect_reply=expect_reply
-            )
-        return await peer.request(cmd, fields, timeout=timeout, expect_reply=expect_reply)
+        transport: CommandTransport = self.transport
+        return await transport.send(sn, cmd, fields, timeout=timeout, expect_reply=expect_reply)
 
     async def set_user_info(
         self,

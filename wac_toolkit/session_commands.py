@@ -2,10 +2,11 @@
 
 :class:`SessionCommands` gives the generated command methods
 (:class:`~wac_toolkit._generated.terminal.TerminalCommands`) their transport:
-commands go to the live connection of ``sn``; a successful ``setuserinfo``/``deleteuser``
+commands go to ``sn`` through :meth:`Session.command` (its live connection, or the gateway
+holding it: :mod:`wac_toolkit.transport`); a successful ``setuserinfo``/``deleteuser``
 updates the stored credentials (whoever sent it: a method, the control endpoint); pulled logs
-are ingested like pushed ones; and registrations are counted so ``reboot`` can wait for the
-terminal's return without a race.
+are ingested like pushed ones; and registrations are counted (with a shared store: presence
+leases are watched) so ``reboot`` can wait for the terminal's return without a race.
 """
 
 from __future__ import annotations
@@ -55,10 +56,11 @@ class ConnectCounter:
 
 
 class SessionCommands(TerminalCommands):
-    """Mixed into ``Session``; relies on its ``command``, ``ingest``, ``store``,
-    ``subscribe``, ``now_local`` and ``command_hooks``."""
+    """Mixed into ``Session``; relies on its ``command``, ``transport``, ``ingest``,
+    ``store``, ``subscribe``, ``now_local`` and ``command_hooks``."""
 
     command: Any
+    transport: Any
     command_hooks: list[Any]
     ingest: Any
     store: Any
@@ -105,9 +107,13 @@ class SessionCommands(TerminalCommands):
         return counter
 
     async def _reconnect_mark(self, sn: str) -> int:
+        if self.transport.shared:  # it may come back through any gateway: watch its lease
+            return int(await self.transport.lease_mark(sn))
         return self._connect_counter().counts.get(sn, 0)
 
     async def _wait_reconnect(self, sn: str, mark: int, timeout: float) -> bool:
+        if self.transport.shared:
+            return bool(await self.transport.wait_lease(sn, mark, timeout))
         return await self._connect_counter().wait(sn, mark, timeout)
 
     def _local_now(self) -> datetime:

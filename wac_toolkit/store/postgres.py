@@ -63,8 +63,21 @@ T = TypeVar("T")
 _NOW = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 """The database's clock in UTC microseconds: leases compare on one clock, not each host's."""
 
+_NO_FLUSH = "no_flush AS (SELECT set_config('synchronous_commit', 'off', true))"
+"""A CTE that lets its statement commit without waiting for the WAL's flush to disk (the
+setting lasts until that commit). For the routed-command steps whose loss in a database
+crash cannot make a command run twice: queueing (lost: never run, and its sender's
+connection failed with the database), the outcome (lost: the row stays ``taken``, never
+taken again) and its deletion (lost: a finished row left behind). Taking a command is
+flushed (:meth:`PostgresStore.take_commands`). A routed round trip then waits for one flush
+instead of four (``bench/routing.py``). NOTIFY is sent at commit either way."""
+
 COMMAND_CHANNEL = "wac_commands"
 """NOTIFY channel on which a queued command wakes its gateway (payload: the gateway's id)."""
+
+REPLY_CHANNEL = "wac_replies"
+"""NOTIFY channel on which a routed command's outcome wakes its sender (payload: the
+command's id), committed with the outcome."""
 
 TERMINALS_CHANNEL = "wac_terminals"
 """NOTIFY channel on which a terminal's trust state change (adopt, block, forget) reaches
@@ -392,39 +405,76 @@ class PostgresStore:
         """Terminal -> the gateway holding it, for leases not yet lapsed."""
         return dict(self._fetch(f"SELECT sn, gateway FROM presence WHERE expires > {_NOW}"))
 
+    def holder(self, sn: str) -> tuple[str, int] | None:
+        """(gateway, since) of the live lease on ``sn``: ``since`` (microseconds, the
+        database's clock) changes each time a gateway claims it, so a reconnect shows."""
+        rows = self._fetch(
+            f"SELECT gateway, since FROM presence WHERE sn = %s AND expires > {_NOW}", (sn,)
+        )
+        return (str(rows[0][0]), int(rows[0][1])) if rows else None
+
     # -- commands routed to the gateway holding a terminal (wac_toolkit.routing) -----------
 
     def queue_command(
-        self, sn: str, gateway: str, cmd: str, fields: str, expect_reply: bool, timeout: float
-    ) -> int:
-        """Queue a command for ``gateway`` and wake it (NOTIFY on commit); returns its id."""
+        self, sn: str, cmd: str, fields: str, expect_reply: bool, timeout: float,
+        *, exclude: str | None = None,
+    ) -> tuple[int, str] | None:  # fmt: skip
+        """Queue a command for the gateway holding ``sn`` and wake it (NOTIFY on commit), in
+        one statement: (its id, that gateway), or None when no gateway but ``exclude`` (the
+        caller's own, which has no connection to ``sn``) holds a live lease."""
         rows = self._fetch(
-            "WITH c AS (INSERT INTO commands (sn, gateway, cmd, fields, expect_reply, timeout_ms,"
-            f" created_at) VALUES (%s, %s, %s, %s, %s, %s, {_NOW}) RETURNING id)"
-            f" SELECT id, pg_notify('{COMMAND_CHANNEL}', %s) FROM c",
-            (sn, gateway, cmd, fields, int(expect_reply), int(timeout * 1000), gateway),
+            f"WITH {_NO_FLUSH}, h AS (SELECT gateway FROM presence WHERE sn = %s"
+            f" AND expires > {_NOW} AND gateway IS DISTINCT FROM %s),"
+            " c AS (INSERT INTO commands (sn, gateway, cmd, fields, expect_reply, timeout_ms,"
+            f" created_at) SELECT %s, h.gateway, %s, %s, %s, %s, {_NOW} FROM h"
+            " RETURNING id, gateway)"
+            f" SELECT id, gateway, pg_notify('{COMMAND_CHANNEL}', gateway) FROM c, no_flush",
+            (sn, exclude, sn, cmd, fields, int(expect_reply), int(timeout * 1000)),
             retry=False,
         )
-        return int(rows[0][0])
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def take_commands(self, gateway: str, limit: int = 32) -> list[tuple[Any, ...]]:
-        """Claim queued commands for ``gateway`` (SKIP LOCKED: two takers never share one)."""
+        """Claim queued commands for ``gateway`` (SKIP LOCKED: two takers never share one).
+        Committed with the WAL flushed, before any is sent: after a database crash a command
+        that was sent is never taken, and sent, again.
+
+        Only commands still within their timeout (on the database's clock) are taken, and
+        each comes with the milliseconds it has left: a gateway that stalled never sends a
+        command its sender gave up on (or died waiting for), and a reply comes in time."""
         return self._fetch(
             "UPDATE commands SET state = 'taken' WHERE id IN (SELECT id FROM commands"
-            " WHERE gateway = %s AND state = 'queued' ORDER BY id LIMIT %s"
+            " WHERE gateway = %s AND state = 'queued'"
+            f" AND created_at + timeout_ms * 1000 > {_NOW} ORDER BY id LIMIT %s"
             " FOR UPDATE SKIP LOCKED)"
-            " RETURNING id, sn, cmd, fields, expect_reply, timeout_ms",
+            " RETURNING id, sn, cmd, fields, expect_reply,"
+            f" GREATEST(1, (created_at + timeout_ms * 1000 - {_NOW}) / 1000)",
             (gateway, limit),
             retry=False,
         )
 
+    def purge_commands(self, older_than: float = 60.0) -> int:
+        """Delete routed commands ``older_than`` seconds past their timeout: their senders
+        are gone (a sender deletes its own when it gives up), whatever their state."""
+        rows = self._fetch(
+            f"WITH {_NO_FLUSH}, c AS (DELETE FROM commands"
+            f" WHERE created_at + timeout_ms * 1000 + %s < {_NOW} RETURNING id)"
+            " SELECT count(*) FROM c, no_flush",
+            (int(older_than * 1e6),),
+            retry=False,
+        )
+        return int(rows[0][0]) if rows else 0
+
     def finish_command(
         self, command_id: int, reply: str | None, error_kind: str | None, error: str | None
     ) -> None:
+        """Record a routed command's outcome and wake its sender (NOTIFY on commit); a sender
+        that gave up already deleted the row, and then nobody is woken."""
         state = "done" if error_kind is None else "failed"
         self._fetch(
-            "UPDATE commands SET state = %s, reply = %s, error_kind = %s, error = %s"
-            " WHERE id = %s RETURNING id",
+            f"WITH {_NO_FLUSH}, c AS (UPDATE commands SET state = %s, reply = %s,"
+            " error_kind = %s, error = %s WHERE id = %s RETURNING id)"
+            f" SELECT id, pg_notify('{REPLY_CHANNEL}', id::text) FROM c, no_flush",
             (state, reply, error_kind, error, command_id),
             retry=False,
         )
@@ -435,6 +485,18 @@ class PostgresStore:
         if forget:
             sql = "DELETE FROM commands WHERE id = %s RETURNING state, reply, error_kind, error"
         rows = self._fetch(sql, (command_id,), retry=not forget)
+        return rows[0] if rows else None
+
+    def collect_outcome(self, command_id: int) -> tuple[Any, ...] | None:
+        """(state, reply, error_kind, error) of a routed command that has finished, deleted
+        as it is read (one round trip); None while it is queued or under way."""
+        rows = self._fetch(
+            f"WITH {_NO_FLUSH}, c AS (DELETE FROM commands WHERE id = %s"
+            " AND state IN ('done', 'failed') RETURNING state, reply, error_kind, error)"
+            " SELECT state, reply, error_kind, error FROM c, no_flush",
+            (command_id,),
+            retry=False,
+        )
         return rows[0] if rows else None
 
     def listen(self, *channels: str) -> Any:
