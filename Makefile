@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve generate types types-ha test test-core test-pg test-pandas2 test-notebooks test-ha test-ha-e2e test-browser bench style dist clean
+.PHONY: demo serve generate types types-ha postgresql test test-core test-pg test-pandas2 test-notebooks test-ha test-ha-e2e test-browser bench style dist clean
 
 $(BIN)/wac: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,9 +29,12 @@ test-core: $(BIN)/wac
 
 # The PostgreSQL store: contract tests (each also on SQLite), sessions and gateways on a real
 # server that a fixture starts from Debian's binaries (installed here when missing).
-test-pg: $(BIN)/wac   ## the store contract and PostgreSQL tests; installs postgresql when missing
-	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
+test-pg: $(BIN)/wac postgresql   ## the store contract and PostgreSQL tests; installs postgresql when missing
 	WAC_PG_REQUIRED=1 $(BIN)/pytest -q -p no:cacheprovider tests --ignore=tests/ha --ignore=tests/ha_e2e --ignore=tests/browser -m postgres
+
+# Debian's server binaries, for the fixtures that start PostgreSQL in a temporary directory.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
 
 # Home Assistant pins pandas 2.2, elsewhere pandas 3 installs: the DataFrame code runs on both.
 P2_VENV ?= .venv-pandas2
@@ -58,11 +61,11 @@ $(HA_BIN)/.installed: pyproject.toml requirements/ha-constraints.txt requirement
 	@PYENV_VERSION=$${PYENV_VERSION:-3.13.0} $(HA_PY) -c 'import sys; assert sys.version_info >= (3, 13)' \
 	  || { echo "test-ha needs Python 3.13 (pyenv install 3.13.0, or make test-ha HA_PY=/path/to/python3.13)"; exit 1; }
 	PYENV_VERSION=$${PYENV_VERSION:-3.13.0} $(HA_PY) -m venv $(HA_VENV)
-	$(HA_BIN)/pip install -q -c requirements/ha-constraints.txt -r requirements/ha-test.txt -e .
+	$(HA_BIN)/pip install -q -c requirements/ha-constraints.txt -r requirements/ha-test.txt -e '.[postgres]'
 	touch $@
 
-test-ha: $(HA_BIN)/.installed   ## custom_components/wac against the real HA test harness
-	$(HA_BIN)/pytest -q -c tests/ha/pytest.ini tests/ha
+test-ha: $(HA_BIN)/.installed postgresql   ## custom_components/wac against the real HA test harness
+	WAC_PG_REQUIRED=1 $(HA_BIN)/pytest -q -c tests/ha/pytest.ini tests/ha
 
 # A real `hass` process from .venv-ha, driven over REST and the websocket API by a test that
 # runs in the toolkit's venv (virtual terminals dial it); about a minute.

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .quarantine import Quarantined
     from .registry import TerminalState
     from .session import Session, Terminal
+    from .store import is_dsn, open_store
     from .sync import SessionSync
 
 __version__ = "0.1.0"
@@ -91,6 +92,8 @@ _LAZY: dict[str, str] = {
     "WacClientSync": ".client",
     "WacError": ".errors",
     "run_fleet": ".net",
+    "is_dsn": ".store",
+    "open_store": ".store",
 }
 """Each public name and the module it comes from, imported when first asked for."""
 
@@ -133,6 +136,8 @@ __all__ = [
     "WacClientError",
     "WacClientSync",
     "WacError",
+    "is_dsn",
+    "open_store",
     "run_fleet",
     "__version__",
 ]

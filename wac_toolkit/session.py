@@ -242,6 +242,15 @@ class Session(SessionCommands, SessionTrust):
     def terminal(self, sn: str) -> Terminal | None:
         return self.registry.get(sn)
 
+    def held_elsewhere(self) -> dict[str, str]:
+        """Terminals connected to another gateway on a shared store, each with the gateway
+        that holds it (blocking: reads the presence leases). Empty on a store of one: a
+        face shows these as reachable, and commands to them are routed there."""
+        if self.presence is None:
+            return {}
+        mine = self.presence.gateway
+        return {sn: gw for sn, gw in self.store.holders().items() if gw != mine}
+
     def latest_records(self, sn: str, limit: int = 200) -> list[LogRecord]:
         """The newest stored records of ``sn``, oldest first (blocking: reads the store).
 

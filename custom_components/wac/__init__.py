@@ -99,7 +99,10 @@ async def async_remove_config_entry_device(
     """
     hub = entry.runtime_data
     sns = [sn for domain, sn in device.identifiers if domain == DOMAIN]
-    if any((state := hub.states.get(sn)) is not None and state.online for sn in sns):
+    if any(
+        (state := hub.states.get(sn)) is not None and (state.online or state.elsewhere)
+        for sn in sns
+    ):  # connected here or to another gateway on a shared database
         return False
     for sn in sns:
         await hub.async_forget(sn)

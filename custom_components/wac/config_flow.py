@@ -21,10 +21,13 @@ from homeassistant.core import callback
 from homeassistant.helpers import selector
 from homeassistant.util import dt as dt_util
 
+from wac_toolkit import is_dsn, open_store
+
 from .const import (
     CONF_ADOPT_NEW,
     CONF_ALLOW,
     CONF_BACKLOG_EVENTS,
+    CONF_DATABASE,
     CONF_FRESH_MINUTES,
     CONF_PATH_SECRET,
     CONF_TIME_ZONE,
@@ -38,7 +41,7 @@ from .const import (
 )
 from .hub import discovery_unique_id
 
-__all__ = ["WacConfigFlow", "WacOptionsFlow", "check_tls", "probe_bind"]
+__all__ = ["WacConfigFlow", "WacOptionsFlow", "check_database", "check_tls", "probe_bind"]
 
 
 def probe_bind(host: str, port: int) -> str | None:
@@ -189,6 +192,7 @@ class WacOptionsFlow(OptionsFlow):
             secret = (user_input.get(CONF_PATH_SECRET) or "").strip()
             cert = (user_input.get(CONF_TLS_CERT) or "").strip()
             key = (user_input.get(CONF_TLS_KEY) or "").strip()
+            database = (user_input.get(CONF_DATABASE) or "").strip()
             if zone and await dt_util.async_get_time_zone(zone) is None:
                 errors[CONF_TIME_ZONE] = "invalid_time_zone"
             if secret and not _SECRET.fullmatch(secret):
@@ -199,6 +203,10 @@ class WacOptionsFlow(OptionsFlow):
                 problem = await self.hass.async_add_executor_job(check_tls, cert, key)
                 if problem is not None:
                     errors[CONF_TLS_CERT], placeholders["error"] = "tls_files", problem
+            if database and database != options.get(CONF_DATABASE):
+                problem = await self.hass.async_add_executor_job(check_database, database)
+                if problem is not None:
+                    errors[CONF_DATABASE], placeholders["error"] = "database", problem
             if not errors:
                 if unblock := user_input.get(CONF_UNBLOCK):
                     # not an option: the terminals' state lives in the store
@@ -215,6 +223,7 @@ class WacOptionsFlow(OptionsFlow):
                     (CONF_PATH_SECRET, secret),
                     (CONF_TLS_CERT, cert),
                     (CONF_TLS_KEY, key),
+                    (CONF_DATABASE, database),
                 ):
                     if value:
                         data[name] = value
@@ -263,6 +272,7 @@ class WacOptionsFlow(OptionsFlow):
                         (CONF_PATH_SECRET, selector.TextSelectorType.PASSWORD),
                         (CONF_TLS_CERT, selector.TextSelectorType.TEXT),
                         (CONF_TLS_KEY, selector.TextSelectorType.TEXT),
+                        (CONF_DATABASE, selector.TextSelectorType.PASSWORD),
                     )
                 },
             }
@@ -291,4 +301,16 @@ def check_tls(cert: str, key: str) -> str | None:
         ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key or None)
     except (OSError, ssl.SSLError) as err:
         return err.strerror or str(err)
+    return None
+
+
+def check_database(database: str) -> str | None:
+    """Open the shared store once (its schema is brought up to date, as the entry would);
+    why it cannot be used, or None. The DSN's password never appears in the reason."""
+    if not is_dsn(database):
+        return "expected postgresql://user:password@host:port/dbname"
+    try:
+        open_store(database).close()
+    except Exception as err:  # a missing driver, a refused login, no such host: all told
+        return str(err).splitlines()[0] if str(err) else type(err).__name__
     return None

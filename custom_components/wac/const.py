@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Final
 
 from wac_toolkit.protocol.event_types import EventType
@@ -23,11 +24,13 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "DOMAIN",
+    "ELSEWHERE_INTERVAL",
     "EVENT_ACCESS",
     "EVENT_TYPE_DENIED",
     "EVENT_TYPE_GRANTED",
     "CONF_ADOPT_NEW",
     "CONF_BACKLOG_EVENTS",
+    "CONF_DATABASE",
     "CONF_PATH_SECRET",
     "CONF_TLS_CERT",
     "CONF_TLS_KEY",
@@ -44,6 +47,8 @@ DEFAULT_PORT: Final = 7788
 DEFAULT_FRESH_MINUTES: Final = 5
 COMMAND_TIMEOUT: Final = 10.0
 """Seconds an action waits for a terminal's reply."""
+ELSEWHERE_INTERVAL: Final = timedelta(seconds=15)
+"""How often a hub on a shared database reads which terminals other gateways hold."""
 
 CONF_ALLOW: Final = "allow"
 """Options: serial numbers allowed to register; empty accepts any terminal."""
@@ -62,6 +67,9 @@ CONF_UNBLOCK: Final = "unblock"
 """Options form only (not stored): blocked terminals to forget, so they can be adopted again."""
 CONF_ADOPT_NEW: Final = "adopt_new"
 """Options: adopt every new terminal at once (a lab); otherwise each waits for an operator."""
+CONF_DATABASE: Final = "database"
+"""Options: a ``postgresql://`` DSN shared with other gateways; empty keeps the entry's own
+SQLite file in HA's config directory."""
 
 EVENT_ACCESS: Final = "wac_access"
 """Bus event fired once for every fresh record (and backlog records when asked)."""

@@ -35,7 +35,7 @@ def add_per_terminal(
 
 
 class WacEntity(Entity):
-    """An entity of one terminal; unavailable while the terminal is not connected."""
+    """An entity of one terminal; unavailable while the terminal is connected to no gateway."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
@@ -53,7 +53,7 @@ class WacEntity(Entity):
 
     @property
     def available(self) -> bool:
-        return self.terminal.online
+        return self.terminal.online or self.terminal.elsewhere is not None
 
     async def async_added_to_hass(self) -> None:
         self.async_on_remove(

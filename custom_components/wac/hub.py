@@ -17,6 +17,7 @@ import asyncio
 import logging
 import ssl
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -27,8 +28,10 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, discovery_flow, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_track_time_interval
 
 from wac_toolkit.clock import ClockSkew, ClockWatch
+from wac_toolkit.errors import WacError
 from wac_toolkit.events import (
     AccessEvent,
     Event,
@@ -56,12 +59,14 @@ from .const import (
     CONF_ADOPT_NEW,
     CONF_ALLOW,
     CONF_BACKLOG_EVENTS,
+    CONF_DATABASE,
     CONF_FRESH_MINUTES,
     CONF_PATH_SECRET,
     CONF_TLS_CERT,
     CONF_TLS_KEY,
     DEFAULT_FRESH_MINUTES,
     DOMAIN,
+    ELSEWHERE_INTERVAL,
     EVENT_ACCESS,
     EVENT_BACKLOG,
 )
@@ -97,6 +102,9 @@ class TerminalState:
     """Terminal time (aware) of the newest record, granted or not."""
     door_open: bool | None = None
     """What the newest door-sensor record said (None: no sensor report yet)."""
+    elsewhere: str | None = None
+    """The gateway holding the terminal when it is connected to another one (a shared
+    PostgreSQL database): reachable, its actions are routed there."""
     door_at: datetime | None = None
 
 
@@ -159,6 +167,7 @@ class WacHub:
         self._frames: dict[str, list[AccessEvent]] = {}
         self._flush_handle: asyncio.Handle | None = None
         self._unsubscribe = session.subscribe(self._on_event)
+        self._untrack_elsewhere: Callable[[], None] | None = None
         self._stopped = False
         session.reg_check = self._reg_check
 
@@ -176,9 +185,9 @@ class WacHub:
             "path_secret": entry.options.get(CONF_PATH_SECRET) or None,
             "adopt_new": bool(entry.options.get(CONF_ADOPT_NEW, False)),
         }
-        path = store_path(hass, entry.entry_id)
+        db = entry.options.get(CONF_DATABASE) or store_path(hass, entry.entry_id)
         cert, key = entry.options.get(CONF_TLS_CERT), entry.options.get(CONF_TLS_KEY)
-        session = await hass.async_add_executor_job(_open, path, options, cert, key)
+        session = await hass.async_add_executor_job(_open, db, options, cert, key)
         hub = cls(hass, entry, session)
         try:
             await session.start()
@@ -196,6 +205,11 @@ class WacHub:
         for sn, records in recent.items():
             hub._remember(sn, records)
         await hub.pending.async_refresh()
+        if session.presence is not None:  # a shared database: other gateways hold terminals
+            await hub._async_refresh_elsewhere()
+            hub._untrack_elsewhere = async_track_time_interval(
+                hass, hub._async_refresh_elsewhere, ELSEWHERE_INTERVAL
+            )
         return hub
 
     async def async_stop(self, *_: Any) -> None:
@@ -204,10 +218,25 @@ class WacHub:
             return
         self._stopped = True
         self._unsubscribe()
+        if self._untrack_elsewhere is not None:
+            self._untrack_elsewhere()
         if self._flush_handle is not None:
             self._flush_handle.cancel()
         await self.pending.async_shutdown()
         await self.session.stop()
+
+    async def _async_refresh_elsewhere(self, *_: Any) -> None:
+        """Which terminals other gateways hold now: their entities are available and their
+        actions go through the database (the leases lapse within a minute of a loss)."""
+        try:
+            held = await self.hass.async_add_executor_job(self.session.held_elsewhere)
+        except WacError as err:
+            _LOGGER.warning("cannot read which gateway holds which terminal: %s", err)
+            return
+        for sn, state in list(self.states.items()):
+            if state.elsewhere != held.get(sn):
+                self.states[sn] = replace(state, elsewhere=held.get(sn))
+                async_dispatcher_send(self.hass, self.signal_update(sn))
 
     async def async_forget(self, sn: str) -> None:
         """The user deleted the terminal's device: forget it in the store as well, so it does
@@ -529,14 +558,16 @@ def _identity_text(identity: dict[str, str]) -> str:
     return ", ".join(p for p in parts if p) or "nothing"
 
 
-def _open(path: Path, options: dict[str, Any], cert: str | None, key: str | None) -> Session:
-    """The Session (its store is opened when it is built, so this runs in an executor)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _open(db: Path | str, options: dict[str, Any], cert: str | None, key: str | None) -> Session:
+    """The Session (its store is opened when it is built, so this runs in an executor):
+    the entry's SQLite file, or a PostgreSQL database shared with other gateways."""
+    if isinstance(db, Path):
+        db.parent.mkdir(parents=True, exist_ok=True)
     if cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key or None)
         options = {**options, "ssl": context}
-    return Session(db=path, **options)
+    return Session(db=db, **options)
 
 
 def _latest_records(session: Session, sns: list[str]) -> dict[str, list[LogRecord]]:

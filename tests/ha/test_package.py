@@ -27,7 +27,7 @@ def test_manifest_is_what_hassfest_and_hacs_ask_for():
     assert manifest["iot_class"] == "local_push"
     assert manifest["integration_type"] == "hub"
     assert manifest["config_flow"] is True
-    assert any(r.startswith("wac-toolkit==") for r in manifest["requirements"])
+    assert any(r.startswith("wac-toolkit[postgres]==") for r in manifest["requirements"])
     hacs = json.loads((ROOT / "hacs.json").read_text(encoding="utf-8"))
     assert set(hacs) <= {"name", "homeassistant", "render_readme", "content_in_root"}
 
@@ -81,4 +81,5 @@ def test_one_version_everywhere():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     version = project["version"]
     assert manifest["version"] == wac_toolkit.__version__ == version
-    assert manifest["requirements"] == [f"wac-toolkit=={version}"]
+    # with the driver of a shared PostgreSQL database (the entry's "database" option)
+    assert manifest["requirements"] == [f"wac-toolkit[postgres]=={version}"]
