@@ -246,9 +246,9 @@ class Session(SessionCommands, SessionTrust):
         """Terminals connected to another gateway on a shared store, each with the gateway
         that holds it (blocking: reads the presence leases). Empty on a store of one: a
         face shows these as reachable, and commands to them are routed there."""
-        if self.presence is None:
+        if not self.transport.shared:
             return {}
-        mine = self.presence.gateway
+        mine = self.presence.gateway if self.presence is not None else None  # listen=False
         return {sn: gw for sn, gw in self.store.holders().items() if gw != mine}
 
     def latest_records(self, sn: str, limit: int = 200) -> list[LogRecord]:
