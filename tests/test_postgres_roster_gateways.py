@@ -36,3 +36,38 @@ async def test_a_roster_change_from_a_third_process_is_delivered_once_everywhere
             assert one.users[7].credentials == two.users[7].credentials == {10: 4321, 11: "0099"}
             assert deliveries(one, 7) == deliveries(two, 7) == 2  # one per slot, once each
             assert len(office.roster.outcomes()) == 4 and office.roster.outcomes()["ok"].all()
+
+
+async def test_wac_roster_on_a_dsn_is_delivered_at_once_through_the_database(
+    pg_dsn, tmp_path, monkeypatch, capsys
+):
+    """``wac roster`` and ``wac terminals`` on a DSN use no control socket: the change is a
+    row and a NOTIFY, and the gateway holding the terminal delivers it at once (its queue
+    poll is an hour here, so only the NOTIFY can have woken it). ``reconcile`` reads the
+    terminal through that gateway."""
+    import asyncio
+
+    from wac_toolkit.cli import main
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))  # where a control socket would be
+    async with Session(pg_dsn, "127.0.0.1", 0) as gateway:
+        gateway.roster.worker.poll = 3600
+        async with VirtualTerminal(gateway.url, "DOOR") as door:
+            await until(lambda: gateway.terminal("DOOR") is not None)
+            assert (
+                await asyncio.to_thread(main, ["terminals", "adopt", "DOOR", "--db", pg_dsn]) == 0
+            )
+            await until(lambda: gateway.terminal("DOOR").adopted)
+
+            argv = ["roster", "add", "7", "Gus", "--pin", "4321", "--db", pg_dsn]
+            assert await asyncio.to_thread(main, argv) == 0
+            assert "the gateway holding each terminal delivers them now" in capsys.readouterr().out
+            await until(lambda: 7 in door.users, timeout=30)
+            assert door.users[7].credentials == {10: 4321}
+
+            door.users.pop(7)  # someone deleted Gus on the keypad
+            argv = ["roster", "reconcile", "DOOR", "--db", pg_dsn]
+            assert await asyncio.to_thread(main, argv) == 0
+            assert "DOOR: holds 0 people; 1 repair step(s) queued" in capsys.readouterr().out
+            await until(lambda: 7 in door.users, timeout=30)
+    assert not list(tmp_path.rglob("*.sock"))  # nothing went through a control socket

@@ -2,7 +2,9 @@
 
 With a running ``wac serve`` on the store, the change goes through its control endpoint (so a
 blocked terminal is disconnected at once and an adopted one gets the roster at once);
-otherwise it is written to the store file and takes effect when the gateway next starts.
+otherwise it is written to the store file and takes effect when the gateway next starts. On a
+PostgreSQL DSN it is written to the database, whose NOTIFY reaches every gateway at once (no
+control socket is used).
 The control ops ``terminals_adopt`` / ``terminals_block`` / ``terminals_forget`` are
 registered here, beside the roster's.
 """
@@ -114,8 +116,10 @@ def register(sub: Any) -> None:
 async def _run(args: argparse.Namespace) -> int:
     if args.action != "list" and not args.sns:
         raise ValueError(f"wac terminals {args.action} needs at least one serial number")
+    from .store import is_dsn
+
     result: Any = None
-    if has_endpoint(args.db):
+    if not is_dsn(args.db) and has_endpoint(args.db):  # a DSN: the database is the channel
         try:
             async with ControlClient.from_db(args.db) as client:
                 if args.action == "list":
@@ -140,7 +144,7 @@ async def _offline(args: argparse.Namespace) -> Any:
     missing = args.db != ":memory:" and not is_dsn(args.db) and not Path(args.db).exists()
     if args.action == "list" and missing:
         raise ValueError(f"no store at {args.db}")
-    session = Session(args.db, "127.0.0.1", 0)
+    session = Session(args.db, "127.0.0.1", 0, listen=not is_dsn(args.db))
     try:
         await session.load()
         if args.action == "adopt":

@@ -4,7 +4,11 @@ Changes are written to the store file itself (SQLite in WAL mode takes a second 
 the steps they need are queued there. When ``wac serve`` runs on that file, its control
 endpoint is told to deliver them now (``roster_sync``); otherwise they wait in the store and
 go out when the gateway runs and each terminal is online. ``reconcile`` needs the terminals,
-so it only works through a running gateway.
+so on a SQLite file it only works through a running gateway.
+
+On a PostgreSQL DSN the database is the channel: the queued steps wake the gateway holding
+each terminal (NOTIFY), and ``reconcile`` reads the terminal through whichever gateway holds
+it (commands routed through the database); no control socket is used.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from typing import Any
 
 from ..control import ControlClient
 from ..control_endpoint import has_endpoint
 from ..errors import WacClientError
 from ..session import Session
-from ..store import describe
+from ..store import describe, is_dsn
 
 __all__ = ["register"]
 
@@ -117,8 +122,12 @@ def _person_options(parser: argparse.ArgumentParser) -> None:
 
 def _runner(fn: Action, changes: bool) -> Callable[[argparse.Namespace], Awaitable[int]]:
     async def run(args: argparse.Namespace) -> int:
-        session = Session(args.db, "127.0.0.1", 0)
+        shared = is_dsn(args.db)
+        # on a DSN: commands (reconcile) route through the database; this process serves none
+        session = Session(args.db, "127.0.0.1", 0, listen=not shared)
         try:
+            if shared:
+                await session.start()
             result = await fn(session, args)
         finally:
             await session.stop()
@@ -131,6 +140,9 @@ def _runner(fn: Action, changes: bool) -> Callable[[argparse.Namespace], Awaitab
 
 async def _notify_gateway(db: str, sn: str | None) -> bool:
     """Ask a running gateway to deliver queued steps now; False when none runs."""
+    if is_dsn(db):  # the steps' NOTIFY woke the gateways holding their terminals at commit
+        print(f"queued in {describe(db)}; the gateway holding each terminal delivers them now")
+        return True
     if not has_endpoint(db):
         shown = describe(db)  # a DSN without its password
         print(
@@ -262,6 +274,10 @@ async def _sync(session: Session, args: argparse.Namespace) -> None:
 
 
 async def _reconcile(session: Session, args: argparse.Namespace) -> int:
+    if is_dsn(args.db):  # the terminal is read through the gateway holding it
+        found = await session.roster.reconcile(args.sn, prune=args.prune, adopt=args.adopt)
+        _print_reconcile(args.sn, asdict(found))
+        return 0
     if not has_endpoint(args.db):
         raise WacClientError(
             f"reconcile needs the terminal: no gateway is running on {describe(args.db)} (start wac serve)"
@@ -270,12 +286,16 @@ async def _reconcile(session: Session, args: argparse.Namespace) -> int:
         report = await client.call(
             "roster_reconcile", wait=600, sn=args.sn, prune=args.prune, adopt=args.adopt
         )
+    _print_reconcile(args.sn, report)
+    return 0
+
+
+def _print_reconcile(sn: str, report: dict[str, Any]) -> None:
     print(
-        f"{args.sn}: holds {report['held']} people; {report['queued']} repair step(s) queued;"
+        f"{sn}: holds {report['held']} people; {report['queued']} repair step(s) queued;"
         f" unknown to the roster: {report['unknown'] or 'none'};"
         f" adopted: {report['adopted'] or 'none'}"
     )
-    return 0
 
 
 def _slots(person: Any) -> str:

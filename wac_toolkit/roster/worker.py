@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import CommandTimeout, DeviceError, StoreError, WacClientError
+from ..routing import Listener
+from ..store.roster_sql import ROSTER_CHANNEL
 from . import queue, tables
 from .drift import ROSTER_STEP
 from .events import SyncFailed, SyncSucceeded
@@ -205,20 +207,48 @@ class SyncWorker:
 
     async def _poll_others(self) -> None:
         """Every ``poll`` seconds, wake terminals whose steps someone else queued or that are
-        due again; a terminal with nothing queued has no task to notice them itself."""
-        while not self._stopping:
-            await asyncio.sleep(self.poll)
-            now = now_micros()
-            try:
-                due = await asyncio.get_running_loop().run_in_executor(
-                    None, self.session.store.roster_read, lambda tx, now=now: tx.due_terminals(now)
-                )
-            except StoreError as exc:  # tried again at the next poll
-                log.warning("roster: cannot read the queue (%s); retrying in %g s", exc, self.poll)
-                continue
-            for sn in due:
-                if sn not in self._tasks:
-                    self.kick(sn)
+        due again; a terminal with nothing queued has no task to notice them itself. On a
+        shared store steps queued anywhere also arrive at once, by NOTIFY."""
+        listener: Listener | None = None
+        try:
+            while not self._stopping:
+                if listener is None or not listener.alive:  # at start, or again once lost
+                    listener = await self._listen_for_steps()
+                await asyncio.sleep(self.poll)
+                await self._wake_due()
+        finally:
+            if listener is not None:
+                await listener.close()
+
+    async def _listen_for_steps(self) -> Listener | None:
+        """A LISTEN on the roster's channel of a shared store (None on SQLite, or when the
+        database cannot be reached now: polling still finds every step)."""
+        store = self.session.store
+        if not hasattr(store, "listen"):
+            return None
+        loop = asyncio.get_running_loop()
+        listener = Listener(store, loop, {ROSTER_CHANNEL: self.kick}, "wac-roster")
+        try:
+            await loop.run_in_executor(None, listener.open)
+        except Exception as exc:  # the driver's error, whatever the outage
+            log.warning(
+                "roster: no LISTEN for queued steps (%s); polling every %g s", exc, self.poll
+            )
+            return None
+        return listener
+
+    async def _wake_due(self) -> None:
+        now = now_micros()
+        try:
+            due = await asyncio.get_running_loop().run_in_executor(
+                None, self.session.store.roster_read, lambda tx: tx.due_terminals(now)
+            )
+        except StoreError as exc:  # tried again at the next poll
+            log.warning("roster: cannot read the queue (%s); retrying in %g s", exc, self.poll)
+            return
+        for sn in due:
+            if sn not in self._tasks:
+                self.kick(sn)
 
     async def _send(self, step: queue.Step, person: Person | None) -> _Done | bool:
         """Send one step. Returns the success to record, True when already handled, or False

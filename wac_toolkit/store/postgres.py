@@ -683,7 +683,7 @@ class PostgresStore:
     async def roster_write(self, fn: Callable[[RosterTx], T]) -> T:
         """``fn`` on the roster's tables in the writer's next transaction (see
         :meth:`~wac_toolkit.store.base.Store.roster_write`)."""
-        return await roster_sql.write(self.run_write, fn)
+        return await roster_sql.write(self.run_write, fn, _NotifyingRosterSQL)
 
     def schema_version(self) -> int:
         return int(self._fetch("SELECT coalesce(max(version), 0) FROM schema_version")[0][0])
@@ -955,3 +955,16 @@ def _set_state(db: Any, sn: str, state: str, identity: dict[str, str] | None) ->
 
 def _from_micros(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value / 1_000_000, UTC)
+
+
+class _NotifyingRosterSQL(roster_sql.RosterSQL):
+    """The roster's transaction on PostgreSQL: queued steps also NOTIFY their terminal's
+    serial (sent at commit, dropped on rollback), which wakes the gateway holding it."""
+
+    def queue_steps(
+        self, sn: str, steps: Iterable[tuple[str, int, int | None, bool | None]], now: int
+    ) -> None:
+        steps = list(steps)
+        super().queue_steps(sn, steps, now)
+        if steps:
+            self.db.execute("SELECT pg_notify(?, ?)", (roster_sql.ROSTER_CHANNEL, sn))

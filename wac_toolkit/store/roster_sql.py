@@ -25,7 +25,12 @@ from ..errors import StoreError
 from ..protocol.models import BackupNum
 from .base import Held, PersonRow, QueuedStep, RosterTx, Wanted
 
-__all__ = ["RosterSQL", "read", "write"]
+__all__ = ["ROSTER_CHANNEL", "RosterSQL", "read", "write"]
+
+ROSTER_CHANNEL = "wac_roster"
+"""PostgreSQL NOTIFY channel on which queued steps wake the gateway holding their terminal
+(payload: the serial number), so a change made anywhere (``wac roster --db postgresql://``,
+another gateway, a notebook) is delivered at once rather than at the next queue poll."""
 
 T = TypeVar("T")
 
@@ -49,19 +54,23 @@ def read(
 
 
 async def write(
-    run_write: Callable[[Callable[[Any], Any]], Awaitable[Any]], fn: Callable[[RosterTx], T]
+    run_write: Callable[[Callable[[Any], Any]], Awaitable[Any]],
+    fn: Callable[[RosterTx], T],
+    tx: Callable[[Any], RosterSQL] | None = None,
 ) -> T:
     """``fn`` in the store's next write transaction, in a savepoint of its own.
 
     ``ValueError``/``KeyError`` from ``fn`` are the roster's "bad input, unknown person": only
     ``fn``'s writes are undone and the same exception reaches the caller (the stores turn any
-    other exception of a job into a :class:`~wac_toolkit.errors.StoreError`).
+    other exception of a job into a :class:`~wac_toolkit.errors.StoreError`). ``tx`` makes
+    the transaction object (a store's own flavour of :class:`RosterSQL`).
     """
+    make = tx or RosterSQL
 
     def job(db: Any) -> tuple[bool, Any]:
         db.execute("SAVEPOINT roster_change")
         try:
-            result = fn(RosterSQL(db))
+            result = fn(make(db))
         except (ValueError, KeyError) as exc:
             db.execute("ROLLBACK TO roster_change")
             db.execute("RELEASE roster_change")
