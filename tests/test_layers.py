@@ -73,10 +73,20 @@ def test_the_session_does_not_import_the_roster_above_it():
 
     session_parts = (
         "session", "session_commands", "trust", "registry", "ingest", "bus", "access", "layers",
+        "presence", "routing", "transport",
     )  # fmt: skip
     for part in session_parts:
         names = imported(f"wac_toolkit.{part}")
         assert not {n for n in names if n.startswith("wac_toolkit.roster")}, (part, names)
+        # nor reach it through the attribute: the roster hears of them by events
+        tree = ast.parse((PACKAGE / f"{part}.py").read_text(encoding="utf-8"))
+        reached = [
+            node.lineno
+            for node in ast.walk(tree)
+            if (isinstance(node, ast.Attribute) and node.attr == "roster")
+            or (isinstance(node, ast.Constant) and node.value == "roster")
+        ]
+        assert not reached, (part, reached)
     code = (
         "import sys, wac_toolkit.session;"
         " print(sorted(m for m in sys.modules if m.startswith('wac_toolkit.roster')))"

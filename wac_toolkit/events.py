@@ -14,6 +14,7 @@ __all__ = [
     "IdentityConflict",
     "TerminalConnected",
     "TerminalDisconnected",
+    "TerminalHeld",
     "TerminalPending",
     "TerminalStateChanged",
     "UserPushed",
@@ -90,6 +91,15 @@ class TerminalStateChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class TerminalHeld:
+    """This gateway took the terminal's lease on a shared store (PostgreSQL): commands routed
+    to it and the roster's steps for it go out from here now (:mod:`wac_toolkit.presence`)."""
+
+    sn: str
+    gateway: str
+
+
+@dataclass(frozen=True, slots=True)
 class IdentityConflict:
     """A connection claimed an adopted serial with another identity and was refused.
 
@@ -111,4 +121,5 @@ Event = (
     | TerminalPending
     | TerminalStateChanged
     | IdentityConflict
+    | TerminalHeld
 )

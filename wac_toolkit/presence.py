@@ -23,7 +23,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 from .errors import StoreError
-from .events import Event, TerminalConnected, TerminalDisconnected, TerminalPending
+from .events import Event, TerminalConnected, TerminalDisconnected, TerminalHeld, TerminalPending
 
 if TYPE_CHECKING:
     from .routing import CommandRouter
@@ -115,10 +115,8 @@ class Presence:
         return terminal is not None and terminal.online
 
     def _kick_roster(self, sn: str) -> None:
-        """The roster waits for the lease: now that it is ours, deliver what is queued."""
-        roster = getattr(self.session, "roster", None)
-        if roster is not None and roster.supported:
-            roster.worker.kick(sn)
+        """The lease is ours now: layers above (the roster's queue) deliver from here."""
+        self.session.publish(TerminalHeld(sn, self.gateway))
 
     async def _heartbeats(self) -> None:
         while True:

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from ..errors import StoreError, WacError
-from ..events import TerminalConnected, TerminalDisconnected, TerminalStateChanged, UserPushed
+from ..events import (
+    TerminalConnected,
+    TerminalDisconnected,
+    TerminalHeld,
+    TerminalStateChanged,
+    UserPushed,
+)
 from ..protocol.models import BackupNum, UserCredential
 from ..store.base import OUTCOME_COLUMNS, QUEUE_COLUMNS, RosterTx
 from . import csvio, queue, status, tables
@@ -99,8 +105,8 @@ class Roster:
         if not self.supported:
             return
         self._unsubscribe = session.subscribe(
-            self._on_event, TerminalConnected, TerminalDisconnected, TerminalStateChanged,
-            UserPushed,
+            self._on_event, TerminalConnected, TerminalDisconnected, TerminalHeld,
+            TerminalStateChanged, UserPushed,
         )  # fmt: skip
         session.command_hooks.append(self._after_command)
 
@@ -589,8 +595,8 @@ class Roster:
     def _on_event(self, event: object) -> Any:
         if isinstance(event, TerminalConnected):
             return self._guard(self._connected(event.sn))
-        if isinstance(event, TerminalDisconnected):
-            self.worker.kick(event.sn)
+        if isinstance(event, (TerminalDisconnected, TerminalHeld)):
+            self.worker.kick(event.sn)  # held: the lease is ours, deliver what is queued
         elif isinstance(event, TerminalStateChanged) and event.state != "adopted":
             return self._guard(self.sync(event.sn))  # blocked or forgotten: drop its steps
         elif isinstance(event, UserPushed) and self.adopt_pushed:
