@@ -67,13 +67,13 @@ async def test_a_deadlock_between_gateways_is_retried_and_every_record_stored_on
         finally:
             other.close()
             watcher.close()
-        rows = await asyncio.to_thread(
-            lambda: (
-                psycopg.connect(pg_dsn)
-                .execute("SELECT enrollid, time FROM logs WHERE sn = %s ORDER BY time", (SN,))
-                .fetchall()
-            )
-        )
+
+        def stored() -> list[tuple[Any, ...]]:
+            with psycopg.connect(pg_dsn) as db:
+                sql = "SELECT enrollid, time FROM logs WHERE sn = %s ORDER BY time"
+                return db.execute(sql, (SN,)).fetchall()
+
+        rows = await asyncio.to_thread(stored)
     assert rows == [(1, A.strftime(stamp)), (2, B.strftime(stamp))]
     assert "batch retried after deadlock detected" in caplog.text
     assert "refused" not in caplog.text

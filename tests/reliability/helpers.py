@@ -71,8 +71,9 @@ class WacServe:
 
     def _drain(self, proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
-        for line in proc.stdout:  # keeps the pipe from filling up and blocking the server
-            self.output.append(line)
+        with proc.stdout:  # closed at the server's end (EOF)
+            for line in proc.stdout:  # keeps the pipe from filling up and blocking the server
+                self.output.append(line)
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no flush, like a power cut of the process."""
