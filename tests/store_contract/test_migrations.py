@@ -98,8 +98,10 @@ async def test_a_release_0_1_0_sqlite_file_is_upgraded_in_place(tmp_path):
     with sqlite3.connect(path) as db:
         versions = [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY 1")]
         indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        key = [c for (_, _, c) in db.execute("PRAGMA index_info(logs_natural_key)")]
     assert versions == list(range(1, latest() + 1))
-    assert "logs_sn_time" in indexes  # step 2 ran on the old file
+    # step 2 added logs_sn_time, step 9 replaced it by the duplicate key led by (sn, time)
+    assert "logs_sn_time" not in indexes and key[:2] == ["sn", "time"]
     with open_store(path) as store:  # opening again applies nothing twice
         assert store.schema_version() == latest() and store.count_logs() == 2
 
@@ -119,8 +121,11 @@ async def test_a_postgresql_database_at_step_1_is_upgraded(pg_cluster, pg_dsn):
         assert store.schema_version() == latest()
         old = LogRecord.from_wire({"enrollid": 7, "time": "2025-07-01 08:00:00", **KEY})
         assert await store.ingest_logs("OLD1", [old], logindex=1, received_at=AT) == []
-    indexes = pg_cluster.psql("SELECT indexname FROM pg_indexes WHERE tablename = 'logs'", dbname)
-    assert "logs_sn_time" in indexes.split()
+    indexes = pg_cluster.psql(
+        "SELECT indexname || ' ' || indexdef FROM pg_indexes WHERE tablename = 'logs'", dbname
+    )
+    assert "logs_sn_time" not in indexes.split()  # step 9: the key led by (sn, time) serves
+    assert 'logs_natural_key ON public.logs USING btree (sn, "time",' in indexes
 
 
 async def test_a_store_made_before_numbered_steps_keeps_terminal_states(tmp_path):
