@@ -87,6 +87,10 @@ class Session(SessionCommands, SessionTrust):
         gateway_options: anything else :class:`~wac_toolkit.net.gateway.Gateway` takes.
     """
 
+    typed_sendlog = True
+    """The ingest pipeline reads batches with ``read_sendlog``: the gateway may hand it
+    ``sendlog`` frames already read into values (:mod:`wac_toolkit.protocol.typed`)."""
+
     def __init__(
         self,
         db: str | Path = "wac.sqlite",
