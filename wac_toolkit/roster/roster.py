@@ -402,10 +402,12 @@ class Roster:
         now, local_now = now_micros(), self._local_now()
 
         def write(db: sqlite3.Connection) -> dict[str, int]:
-            known = tables.known_ids(db)
             sns = [sn] if sn is not None else tables.terminals(db)
             if only_if_behind:
                 sns = [s for s in sns if not tables.is_current(db, s)]
+                if not sns:  # a reconnect of a terminal planned already: one lookup, no scan
+                    return {}
+            known = tables.known_ids(db)
             return {s: queue.replan(db, s, now, known=known, local_now=local_now) for s in sns}
 
         planned = await self._write(write)

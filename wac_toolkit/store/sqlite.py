@@ -13,7 +13,6 @@ table so the log table stays small and fast to scan.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import functools
 import itertools
@@ -487,14 +486,15 @@ class SQLiteStore:
 
     def _fail_queued(self) -> None:
         error = StoreError("store is closed")
+        jobs = []
         while True:
             try:
                 job = self._queue.get_nowait()
             except queue.Empty:
-                return
-            if job is not None and not job[1].done():
-                with contextlib.suppress(concurrent.futures.InvalidStateError):
-                    job[1].set_exception(error)
+                break
+            if job is not None:
+                jobs.append(job)
+        _settle(jobs, [(False, error)] * len(jobs))
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -513,12 +513,12 @@ class SQLiteStore:
         return db
 
     async def _submit(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         with self._closing:
             if self._closed:
                 raise StoreError("store is closed")
             self._queue.put((fn, future))
-        return await asyncio.wrap_future(future)
+        return await future
 
     def _write_loop(self) -> None:
         db: sqlite3.Connection | None = None
@@ -591,14 +591,7 @@ class SQLiteStore:
         if self._failing is not None:
             log.warning("store %s: writable again (was: %s)", self.path, self._failing)
             self._failing = None
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-            try:
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
-            except concurrent.futures.InvalidStateError:
-                pass  # the caller was cancelled (its connection closed); the row is stored
+        _settle(batch, outcomes)
         return True
 
     def _fail(self, batch: list[tuple[Callable[..., Any], Any]], exc: Exception) -> None:
@@ -617,10 +610,29 @@ class SQLiteStore:
             self.path, len(batch), exc,
         )  # fmt: skip
         error = StoreError(f"store unavailable: {exc}")
-        for _, future in batch:
-            if not future.done():
-                with contextlib.suppress(concurrent.futures.InvalidStateError):
-                    future.set_exception(error)
+        _settle(batch, [(False, error)] * len(batch))
+
+
+def _settle(batch: list[tuple[Callable[..., Any], Any]], outcomes: list[tuple[bool, Any]]) -> None:
+    """Hand each caller its outcome on its own event loop: one wake-up per loop for the
+    whole group, not one per job (measured: a ``concurrent.futures.Future`` and
+    ``wrap_future`` per write were 5-10% of the gateway's CPU in a reconnect storm)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, bool, Any]]] = {}
+    for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(future.get_loop(), []).append((future, ok, value))
+    for loop, items in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_resolve, items)
+
+
+def _resolve(items: list[tuple[Any, bool, Any]]) -> None:
+    for future, ok, value in items:
+        if future.done():
+            continue  # the caller was cancelled (its connection closed); the row is stored
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
 
 
 def _set_state(
