@@ -234,37 +234,43 @@ class SQLiteStore:
         rows are built straight from the wire values, no record object per row."""
         at = micros(received_at)
         insert = _INSERT_PENDING_LOG if pending else _INSERT_LOG
-        rows = [
-            (sn, enrollid, name, time, None if raw == time else raw,
-             None if mode is None else int(mode), inout, event, temp, verifymode, logindex, at,
-             1 if image else 0)
-            for enrollid, time, raw, name, mode, inout, event, temp, image, verifymode in values
-        ]  # fmt: skip
-        photos = [(row, _image_bytes(v[8])) for row, v in zip(rows, values, strict=True) if v[8]]
+        if not values:
+            return []
+        columns = _log_columns(values)
+        photos = columns[-1] is not None and any(columns[-1])
+
+        def rows() -> list[tuple[Any, ...]]:
+            return [
+                (sn, enrollid, name, time, None if raw == time else raw,
+                 None if mode is None else int(mode), inout, event, temp, verifymode, logindex,
+                 at, 1 if image else 0)
+                for enrollid, time, raw, name, mode, inout, event, temp, image, verifymode
+                in values
+            ]  # fmt: skip
 
         def write(db: sqlite3.Connection) -> list[int]:
             if not photos:
                 # Fast path: all new or all replayed. A partly replayed batch is redone row by row.
                 db.execute("SAVEPOINT batch")
                 before = db.total_changes
-                _insert_rows(db, insert, rows)
+                _insert_columns(db, pending, (sn, logindex, at), columns[:-1])
                 changed = db.total_changes - before
-                if changed in (0, len(rows)):
+                if changed in (0, len(values)):
                     db.execute("RELEASE batch")
                     return list(range(changed))
                 db.execute("ROLLBACK TO batch")
                 db.execute("RELEASE batch")
-            images = {id(row): image for row, image in photos}
             new: list[int] = []
-            for position, row in enumerate(rows):
+            for position, row in enumerate(rows()):
                 cursor = db.execute(insert, row)
                 if not cursor.rowcount:
                     continue
                 new.append(position)
-                if images.get(id(row)):
+                image = values[position][8]
+                if image and (data := _image_bytes(image)):
                     db.execute(
                         "INSERT INTO log_images (log_id, image) VALUES (?, ?)",
-                        (cursor.lastrowid, images[id(row)]),
+                        (cursor.lastrowid, data),
                     )
             return new
 
@@ -676,48 +682,71 @@ class _Reader:
 
 
 _ROWS_PER_STATEMENT = 500
-"""Rows per multi-row INSERT: 13 parameters each stays far below SQLite's 32,766."""
+"""Rows per multi-row INSERT: at most 9 parameters each stays far below SQLite's 32,766."""
+
+_ROW_COLUMNS = "enrollid, name, time, time_raw, mode, inout, event, temp, verifymode"
+"""The columns that vary from row to row, in the order :func:`_log_columns` gives them."""
+
+
+def _log_columns(values: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...] | None]:
+    """A frame's values (``LOG_VALUES`` order) as the store's columns: ``_ROW_COLUMNS`` then
+    the images; None for a column that is NULL in every row. Built column by column in C
+    (one ``zip``), not row by row in Python."""
+    enrollid, time, raw, name, mode, inout, event, temp, image, verifymode = zip(
+        *values, strict=True
+    )
+    count = len(time)
+    if raw != time:
+        raw = tuple(None if r == t else r for r, t in zip(raw, time, strict=True))
+    else:
+        raw = (None,) * count
+    if {type(m) for m in mode} - {int, type(None)}:  # a VerifyMode: stored as its number
+        mode = tuple(None if m is None else int(m) for m in mode)
+    columns = (enrollid, name, time, raw, mode, inout, event, temp, verifymode, image)
+    return [None if c.count(None) == count else c for c in columns]
 
 
 @functools.lru_cache(maxsize=256)
-def _multi_row(insert: str, count: int, present: tuple[bool, ...] | None = None) -> str:
-    """``insert`` with ``count`` rows of values; a column that is None in every row of the
-    frame (``present`` False) is written as a NULL literal instead of a parameter."""
-    head, _, one = insert.partition(" VALUES ")
-    if present is not None and not all(present):
-        parts = one.split("?")
-        one = parts[0] + "".join(
-            ("?" if p else "NULL") + rest for p, rest in zip(present, parts[1:], strict=True)
-        )
-    return f"{head} VALUES {','.join([one] * count)}"
+def _column_insert(pending: bool, count: int, present: tuple[bool, ...]) -> str:
+    """A multi-row INSERT of ``count`` rows: ``?1``-``?3`` are the frame's serial number,
+    ``logindex`` and ``received_at`` (bound once), a column in ``present`` a parameter per
+    row, any other a NULL literal."""
+    number = itertools.count(4)
+    head = "INSERT OR IGNORE INTO logs (sn, " + _ROW_COLUMNS + ", logindex, received_at, has_image"
+    tail = ",?2,?3,0,1)" if pending else ",?2,?3,0)"
+    rows = (
+        "(?1," + ",".join(f"?{next(number)}" if p else "NULL" for p in present) + tail
+        for _ in range(count)
+    )
+    return f"{head}{', pending' if pending else ''}) VALUES {','.join(rows)}"
 
 
-def _insert_rows(db: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]]) -> None:
-    """``executemany`` as one multi-row INSERT per 500 rows, with no parameter for a column
-    that is None throughout.
+def _insert_columns(
+    db: sqlite3.Connection,
+    pending: bool,
+    frame: tuple[Any, Any, Any],
+    columns: list[tuple[Any, ...] | None],
+) -> None:
+    """Insert a frame without photos: one multi-row INSERT per 500 rows, the frame's own
+    values bound once, no parameter for a column that is NULL throughout.
 
-    Measured (bench/README.md): executemany steps each row separately and takes the GIL back
-    after every step, so next to a busy event loop a 100-row frame waited for the GIL a
-    hundred times; one statement binds in one go and steps once, and costs 20-30% less CPU.
-    Binding None costs Python 3.11's sqlite3 about a microsecond each (it looks for an
-    adapter and raises and clears two AttributeErrors); a frame of 100 records without
-    names, temperatures or raw times bound 400 of them, more than SQLite's own work for the
-    rows. Those columns are NULL literals in the statement instead (one statement per
-    pattern, cached); a column None in only some rows is still bound.
+    Measured (bench/README.md): ``executemany`` steps each row separately and takes the GIL
+    back after every step, so next to a busy event loop a 100-row frame waited for the GIL a
+    hundred times; one statement binds in one go and steps once. Binding None costs Python
+    3.11's sqlite3 about a microsecond each (it looks for an adapter, raising and clearing
+    two AttributeErrors): a frame of 100 records without names, temperatures or raw times
+    bound 400 of them, more than SQLite's own work for the rows. A column None in only some
+    rows is still bound.
     """
-    columns = list(zip(*rows, strict=True))
-    present = tuple(col.count(None) != len(col) for col in columns)
-    if all(present):
-        values: list[Any] = list(itertools.chain.from_iterable(rows))
-        width = len(present)
-    else:
-        kept = [col for col, p in zip(columns, present, strict=True) if p]
-        values = list(itertools.chain.from_iterable(zip(*kept, strict=True)))
-        width = len(kept)
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        count = min(_ROWS_PER_STATEMENT, len(rows) - start)
-        chunk = values if count == len(rows) else values[start * width : (start + count) * width]
-        db.execute(_multi_row(insert, count, present), chunk)
+    present = tuple(c is not None for c in columns)
+    kept = [c for c in columns if c is not None]
+    count = len(kept[0]) if kept else 0  # time is never NULL: kept is never empty
+    width = len(kept)
+    flat = list(itertools.chain.from_iterable(zip(*kept, strict=True)))
+    for start in range(0, count, _ROWS_PER_STATEMENT):
+        rows = min(_ROWS_PER_STATEMENT, count - start)
+        chunk = flat if rows == count else flat[start * width : (start + rows) * width]
+        db.execute(_column_insert(pending, rows, present), [*frame, *chunk])
 
 
 def _image_bytes(image: str) -> bytes | None:
