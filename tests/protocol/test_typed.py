@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 from wac_toolkit.protocol import frames
 from wac_toolkit.protocol.handlers import read_sendlog
 from wac_toolkit.protocol.models import LogRecord, wire_values
-from wac_toolkit.protocol.typed import decode_sendlog, fast_values, whole
+from wac_toolkit.protocol.typed import all_canonical, decode_sendlog, fast_values, whole
+from wac_toolkit.protocol.values import is_canonical_time
 
 KEYS = ["enrollid", "time", "name", "mode", "inout", "event", "temp", "image", "verifymode",
         "pin", "attmode", "status"]  # fmt: skip
@@ -119,3 +120,17 @@ def test_a_documented_frame_is_read_straight_from_its_text():
         '{"cmd":"sendlog","record":[{"enrollid":"7","time":"2025-08-01 08:00:00"}]}',
     ):
         assert decode_sendlog(odd) is None  # fmt: skip
+
+
+time_texts = st.sampled_from(
+    ["2025-08-01 08:00:00", "2025-02-29 08:00:00", "2024-02-29 23:59:59", "0000-01-01 00:00:00",
+     "2025-08-01T08:00:00", "2025-08-01 08:00", "2025-8-1 8:00:00", "2025-08-01 24:00:00",
+     "2025-08-01 08:00:60", "2025-08-01 08:00:0\n", "\n2025-08-01 08:00:0", "２025-08-01 08:00:00",
+     "2025-08-01 08:00:00 ", "2025-13-01 08:00:00", ""]
+) | st.text(alphabet="0123456789-: T\n", min_size=17, max_size=21)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(time_texts, max_size=5))
+def test_a_batch_of_times_is_canonical_exactly_when_each_is(times):
+    assert all_canonical(times) == all(map(is_canonical_time, times))

@@ -23,10 +23,11 @@ takes the lenient reader.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from .models import _temperature
-from .values import is_canonical_time, strip_data_uri
+from .values import strip_data_uri
 
 __all__ = ["TypedSendlog", "decode_sendlog", "fast_values", "whole"]
 
@@ -135,13 +136,35 @@ def decode_sendlog(data: str | bytes) -> TypedSendlog | None:
     return frame
 
 
+def all_canonical(times: list[str]) -> bool:
+    """``all(map(is_canonical_time, times))``, with the same checks done for the batch at
+    once in C: every length 19, the joined text ASCII, each separator column by slicing the
+    joined text, then ``datetime.fromisoformat`` mapped over the times (a third of the CPU
+    of a Python call per record)."""
+    count = len(times)
+    if not count:
+        return True
+    if set(map(len, times)) != {19}:
+        return False
+    text = "".join(times)
+    if not text.isascii():
+        return False
+    for position, separator in ((4, "-"), (7, "-"), (10, " "), (13, ":"), (16, ":")):
+        if text[position::19] != separator * count:
+            return False
+    try:
+        return all(map(datetime.fromisoformat, times))
+    except ValueError:
+        return False
+
+
 def _values(wires: list[Any]) -> list[tuple[Any, ...]] | None:
+    if not all_canonical([w.time for w in wires]):
+        return None
     out: list[tuple[Any, ...]] = []
     append = out.append
     for w in wires:
         time, name, temp, image = w.time, w.name, w.temp, w.image
-        if not is_canonical_time(time):
-            return None
         if name is not None:
             if name != name.strip():
                 return None
