@@ -27,7 +27,8 @@ from wac_toolkit.net.terminal import run_fleet
 from wac_toolkit.protocol import frames
 from wac_toolkit.protocol.models import LogRecord, VerifyMode
 from wac_toolkit.protocol.values import format_time
-from wac_toolkit.store.sqlite import _INSERT_LOG, SCHEMA, micros
+from wac_toolkit.store.migrations import upgrade_sqlite
+from wac_toolkit.store.sqlite import _INSERT_LOG, micros
 
 from .harness import Result, ServerProcess
 
@@ -62,13 +63,17 @@ CREATE TABLE logs (
 
 
 def raw_executemany(
-    path: Path, terminals: int, per: int, batch: int, sync: str, schema: str = SCHEMA
+    path: Path, terminals: int, per: int, batch: int, sync: str, schema: str | None = None
 ) -> float:
-    """Rows/s of plain executemany into ``schema``, one commit per batch."""
+    """Rows/s of plain executemany into ``schema`` (None: the store's current schema, every
+    migration step), one commit per batch."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute(f"PRAGMA synchronous = {sync}")
-    db.executescript(schema)
+    if schema is None:
+        upgrade_sqlite(db)
+    else:
+        db.executescript(schema)
     at = micros(datetime.now(UTC))
     batches = []
     for t in range(terminals):

@@ -42,10 +42,11 @@ async def test_grant_all_opens_for_anyone_in_a_lab(session, door):
 
 
 async def test_the_policy_decides_and_sees_the_frame(session, door):
-    asked = []
+    asked, seen = [], []
 
     def policy(sn, cmd, frame):
         asked.append((sn, cmd))
+        seen.append(frame)
         if cmd == "sendqrcode" and frame["record"] == "VALID":
             return AccessDecision(True, "Welcome", enrollid=7, name="Ana")
         return AccessDecision(False, "Not today " * 20)
@@ -59,6 +60,8 @@ async def test_the_policy_decides_and_sees_the_frame(session, door):
     log = await door.send_logs([{"enrollid": 7, "time": "2025-08-01 08:00:00", "mode": 8}], 1, 1)
     assert log["access"] == 0 and log["logindex"] == 1
     assert asked == [(SN, "sendqrcode"), (SN, "sendpin"), (SN, "sendlog")]
+    # the gateway reads a documented sendlog straight into values; the policy sees it whole
+    assert seen[2]["record"] == [{"enrollid": 7, "time": "2025-08-01 08:00:00", "mode": 8}]
 
 
 async def test_a_failing_policy_refuses(session, door):

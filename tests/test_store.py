@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from wac_toolkit.errors import StoreError
 from wac_toolkit.protocol.models import BackupNum, DeviceInfo, LogRecord, UserCredential
 from wac_toolkit.store import LogQuery, SQLiteStore
 
@@ -89,3 +92,74 @@ async def test_latest_records_are_the_newest_oldest_first(tmp_path):
         await store.ingest_logs("A", records, logindex=1, received_at=datetime.now(UTC))
         assert [r.enrollid for r in store.latest_records("A", 3)] == [3, 4, 5]
         assert store.latest_records("B") == []
+
+
+async def test_a_frame_reads_back_the_same_whatever_values_it_lacks(tmp_path):
+    """Columns missing from every record of a frame, from some, or from none: each record
+    reads back as sent, and the frame sent again stores nothing."""
+    at = datetime(2025, 8, 1, 6, 0, tzinfo=UTC)
+    frames = [
+        [rec(1, f"2025-08-01 08:0{i}:00") for i in range(3)],  # no name, temp, inout, event
+        [rec(2, "2025-08-01 09:00:00", name="Ann", temp=36.5), rec(3, "2025-8-1 9:01")],
+        [rec(4, "2025-08-01 10:00:00", name="Bo", inout=1, event=0, verifymode=3)] * 2,
+    ]
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        for logindex, frame in enumerate(frames, 1):
+            new = await store.ingest_logs("A", frame, logindex=logindex, received_at=at)
+            assert new == list(range(len(set(frame))))
+            assert await store.ingest_logs("A", frame, logindex=logindex, received_at=at) == []
+        rows = store.fetch_logs(LogQuery())
+    sent = [r for frame in frames for r in dict.fromkeys(frame)]
+    assert [row[2:12] for row in rows] == [
+        (r.enrollid, r.name, r.time, None if r.time_raw == r.time else r.time_raw, int(r.mode),
+         r.inout, r.event, r.temp, r.verifymode, i)
+        for i, frame in enumerate(frames, 1) for r in dict.fromkeys(frame)
+    ]  # fmt: skip
+    assert len(rows) == len(sent) == 6
+
+
+async def test_a_write_that_fails_alone_leaves_nothing_and_the_store_writable(tmp_path):
+    """A frame with nothing to share its transaction with takes no savepoint: when it
+    cannot be stored the transaction is rolled back, its caller fails, nothing of it stays."""
+    too_big = LogRecord(enrollid=2**70, time="2025-08-01 08:00:00")  # fits no 64-bit column
+    at = datetime(2025, 8, 1, 6, 0, tzinfo=UTC)
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        with pytest.raises(StoreError):
+            await store.ingest_logs("B", [rec(1), too_big], logindex=1, received_at=at)
+        assert store.count_logs() == 0
+        assert await store.ingest_logs("B", [rec(1)], logindex=2, received_at=at) == [0]
+        assert store.count_logs() == 1
+
+
+async def test_every_log_index_serves_a_query(tmp_path):
+    """The log table's indexes, each justified by a query the store runs (its plan uses it):
+    the duplicate key, led by (sn, time), serves per-terminal reads, forget and adopt;
+    logs_time serves Session.logs() over all terminals (time order, time ranges)."""
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        records = [rec(i % 7, f"2025-08-01 08:{i:02d}:00") for i in range(60)]
+        await store.ingest_logs("A", records, logindex=1, received_at=datetime.now(UTC))
+        queries = [
+            store.logs_sql(LogQuery()),
+            store.logs_sql(LogQuery(since=datetime(2025, 8, 1), until=datetime(2025, 8, 2))),
+            store.logs_sql(LogQuery(sn="A")),
+            ("SELECT enrollid, name, time, time_raw, mode, inout, event FROM logs"
+             " WHERE sn = ? ORDER BY time DESC, id DESC LIMIT ?", ["A", 200]),  # latest_records
+            ("DELETE FROM logs WHERE sn = ? AND pending = 1", ["A"]),  # forget
+            ("UPDATE logs SET pending = 0 WHERE sn = ? AND pending = 1", ["A"]),  # adopt
+        ]  # fmt: skip
+        with store.reader() as db:
+            used = {
+                word
+                for sql, args in queries
+                for row in db.execute("EXPLAIN QUERY PLAN " + sql, args)
+                for word in row[-1].split()
+                if word.startswith("logs_")
+            }
+            indexes = {
+                name
+                for (name,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logs'"
+                    " AND name NOT LIKE 'sqlite_autoindex%'"
+                )
+            }
+    assert used == indexes == {"logs_natural_key", "logs_time"}

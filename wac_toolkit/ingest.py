@@ -37,6 +37,7 @@ from .protocol.handlers import (
     senduser_reply,
 )
 from .protocol.models import LogRecord, UserCredential, record_from_values
+from .protocol.typed import whole
 from .protocol.values import format_time, is_canonical_time
 from .registry import TerminalState
 
@@ -188,7 +189,7 @@ class IngestPipeline:
         values, problem = bounds.check_values(sn, batch.values)
         unreadable = batch.unreadable
         if problem is not None:  # kept aside whole: refusing it would bring it back for ever
-            unreadable = (*unreadable, Unreadable(f"sendlog: {problem}", raw_text(frame)))
+            unreadable = (*unreadable, Unreadable(f"sendlog: {problem}", raw_text(whole(frame))))
         try:
             if values:
                 await self.ingest_values(sn, values, logindex=batch.logindex, source="sendlog")
@@ -197,11 +198,11 @@ class IngestPipeline:
         except StoreError:
             return fail("sendlog", "store unavailable")
         decision: AccessDecision | None
-        if session.access_policy:
-            decision = session._decide(peer, "sendlog", frame)
+        if session.access_policy:  # the policy sees the frame as sent, records and all
+            decision = session._decide(peer, "sendlog", whole(frame))
         elif len(values) == 1 and session._server_mode(sn):
             record = record_from_values(values[0])
-            decision = await roster_decision(session, sn, "sendlog", frame, record)
+            decision = await roster_decision(session, sn, "sendlog", whole(frame), record)
         else:
             decision = None
         return sendlog_reply(

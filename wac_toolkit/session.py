@@ -95,6 +95,10 @@ class Session(SessionCommands, SessionTrust):
     attached at construction by the package entry (:mod:`wac_toolkit.layers`). Typed ``Any``
     here because the Session must not import the layer above it."""
 
+    typed_sendlog = True
+    """The ingest pipeline reads batches with ``read_sendlog``: the gateway may hand it
+    ``sendlog`` frames already read into values (:mod:`wac_toolkit.protocol.typed`)."""
+
     def __init__(
         self,
         db: str | Path = "wac.sqlite",

@@ -98,8 +98,10 @@ async def test_a_release_0_1_0_sqlite_file_is_upgraded_in_place(tmp_path):
     with sqlite3.connect(path) as db:
         versions = [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY 1")]
         indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        key = [c for (_, _, c) in db.execute("PRAGMA index_info(logs_natural_key)")]
     assert versions == list(range(1, latest() + 1))
-    assert "logs_sn_time" in indexes  # step 2 ran on the old file
+    # step 2 added logs_sn_time, step 10 replaced it by the duplicate key led by (sn, time)
+    assert "logs_sn_time" not in indexes and key[:2] == ["sn", "time"]
     with open_store(path) as store:  # opening again applies nothing twice
         assert store.schema_version() == latest() and store.count_logs() == 2
 
@@ -119,8 +121,11 @@ async def test_a_postgresql_database_at_step_1_is_upgraded(pg_cluster, pg_dsn):
         assert store.schema_version() == latest()
         old = LogRecord.from_wire({"enrollid": 7, "time": "2025-07-01 08:00:00", **KEY})
         assert await store.ingest_logs("OLD1", [old], logindex=1, received_at=AT) == []
-    indexes = pg_cluster.psql("SELECT indexname FROM pg_indexes WHERE tablename = 'logs'", dbname)
-    assert "logs_sn_time" in indexes.split()
+    indexes = pg_cluster.psql(
+        "SELECT indexname || ' ' || indexdef FROM pg_indexes WHERE tablename = 'logs'", dbname
+    )
+    assert "logs_sn_time" not in indexes.split()  # step 10: the key led by (sn, time) serves
+    assert 'logs_natural_key ON public.logs USING btree (sn, "time",' in indexes
 
 
 async def test_a_store_made_before_numbered_steps_keeps_terminal_states(tmp_path):
@@ -203,18 +208,18 @@ async def test_a_queue_made_before_steps_were_marked_in_flight_gets_the_column(t
 
 async def test_a_store_of_the_previous_schema_is_upgraded_with_its_queue(backend):
     """A store at step 8 (the release before ``taken`` had its own step) on either backend:
-    opening it applies step 9 once and the queued steps are taken as before."""
+    opening it applies steps 9 and 10 once and the queued steps are taken as before."""
     with open_store(backend) as store:
         await store.roster_write(
             lambda tx: tx.queue_steps("DOOR", [("deleteuser", 7, 13, None)], 1)
         )
     _set_version(backend, 8)
     with open_store(backend) as store:
-        assert store.schema_version() == latest() == 9
+        assert store.schema_version() == latest() == 10
         step, _ = await store.roster_write(lambda tx: tx.take_step("DOOR", 5, "gateway"))
         assert step is not None and step.kind == "deleteuser"
     with open_store(backend) as store:  # nothing applied twice
-        assert store.schema_version() == 9
+        assert store.schema_version() == 10
         assert store.roster_read(lambda tx: tx.pending_rows())[0][2] == "deleteuser"
 
 

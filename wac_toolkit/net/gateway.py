@@ -191,6 +191,8 @@ class Gateway:
             timeout=self.command_timeout,
             max_queue=self.max_queue,
             grace=self.command_grace,
+            # A handler that reads sendlog batches with read_sendlog (the Session) says so.
+            typed_sendlog=getattr(self.handler, "typed_sendlog", False),
         )
         reply = await self.handler.on_register(peer, frame)
         if not is_ok(reply) or not peer.sn:

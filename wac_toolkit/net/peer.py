@@ -67,6 +67,9 @@ class Peer:
             before closing with 1007.
         grace: seconds a timed-out command's name stays poisoned if its late reply does not
             come (None: the command's own timeout).
+        typed_sendlog: hand ``sendlog`` requests in the documented shape to the handler
+            already read (:class:`~wac_toolkit.protocol.typed.TypedSendlog`); for a handler
+            that reads them with :func:`~wac_toolkit.protocol.handlers.read_sendlog`.
     """
 
     def __init__(
@@ -80,6 +83,7 @@ class Peer:
         max_bad_frames: int = 20,
         bad_frame_window: float = 60.0,
         grace: float | None = None,
+        typed_sendlog: bool = False,
     ) -> None:
         self.connection = connection
         self.handler = handler
@@ -87,8 +91,9 @@ class Peer:
         self.timeout = timeout
         self.max_queue = max_queue
         self.machine = Connection(
-            grace=grace, max_bad_frames=max_bad_frames, bad_frame_window=bad_frame_window
-        )
+            grace=grace, max_bad_frames=max_bad_frames, bad_frame_window=bad_frame_window,
+            typed_sendlog=typed_sendlog,
+        )  # fmt: skip
         self._lock = asyncio.Lock()
         self._waiting = 0
         self._future: asyncio.Future[dict[str, Any]] | None = None

@@ -33,6 +33,7 @@ from ..errors import FrameError, WacError
 from . import frames
 from .handlers import fail
 from .summary import WarningSummary
+from .typed import decode_sendlog
 from .values import as_int, as_text
 
 __all__ = [
@@ -149,12 +150,17 @@ class Connection:
         max_bad_frames: undecodable frames tolerated within ``bad_frame_window`` seconds.
         bad_frame_window: see above.
         summary_window: seconds during which repeated warnings of a kind are only counted.
+        typed_sendlog: read a ``sendlog`` in the documented shape straight into values
+            (:func:`~.typed.decode_sendlog`): its request frame is a
+            :class:`~.typed.TypedSendlog` without the record dicts. For a handler that
+            reads batches with :func:`~.handlers.read_sendlog` (the gateway's session).
     """
 
     grace: float | None = None
     max_bad_frames: int = 20
     bad_frame_window: float = 60.0
     summary_window: float = 60.0
+    typed_sendlog: bool = False
     inflight: _Inflight | None = field(default=None, init=False)
     _poisoned: dict[str, _Poison] | None = field(default=None, init=False, repr=False)
     _bad: deque[float] | None = field(default=None, init=False, repr=False)
@@ -249,6 +255,10 @@ class Connection:
 
     def receive_text(self, data: str | bytes, now: float) -> list[Event]:
         """Decode one message and say what it is."""
+        if self.typed_sendlog:
+            typed = decode_sendlog(data)
+            if typed is not None:
+                return [Request(typed)]
         try:
             frame = frames.decode(data)
         except FrameError as exc:

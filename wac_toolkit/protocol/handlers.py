@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import FrameError
 from .models import DeviceInfo, LogRecord, UserCredential, record_from_values, wire_values
-from .typed import fast_values
+from .typed import TypedSendlog, fast_values
 from .values import as_int, format_time
 
 __all__ = [
@@ -156,8 +156,12 @@ def read_sendlog(payload: dict[str, Any]) -> SendLog:
     rest) all read a batch through it. ``record`` may be a list, a single object (RUST), or
     named ``log``/``logs``. A frame without any record list is one unreadable item (the
     whole frame). A batch in the documented shape is checked in one C call
-    (:mod:`.typed`); any other goes through the lenient reader, record by record.
+    (:mod:`.typed`); any other goes through the lenient reader, record by record. A frame
+    the connection already read straight into values (:class:`~.typed.TypedSendlog`) is
+    not read again.
     """
+    if isinstance(payload, TypedSendlog):
+        return SendLog(payload.log_values, payload.get("count"), payload.get("logindex"))
     count, logindex = as_int(payload.get("count")), as_int(payload.get("logindex"))
     items = payload.get("record", payload.get("log", payload.get("logs")))
     if isinstance(items, dict):

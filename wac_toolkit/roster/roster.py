@@ -410,10 +410,12 @@ class Roster:
         now, local_now = now_micros(), self._local_now()
 
         def write(tx: RosterTx) -> dict[str, int]:
-            known = tx.known_ids()
             sns = [sn] if sn is not None else tx.terminals()
             if only_if_behind:
                 sns = [s for s in sns if not tx.is_current(s)]
+                if not sns:  # a reconnect of a terminal planned already: one lookup, no scan
+                    return {}
+            known = tx.known_ids()
             return {s: queue.replan(tx, s, now, known=known, local_now=local_now) for s in sns}
 
         planned = await self._write(write)
