@@ -487,8 +487,17 @@ class SQLiteStore:
         return bytes(row[0]) if row else None
 
     def reader(self) -> _Reader:
-        """A fresh read connection; use it as a context manager and drop it after."""
-        return _Reader(self._connect())
+        """A fresh read connection; use it as a context manager and drop it after.
+
+        A ``":memory:"`` store's connections share one cache, where a read meeting the
+        writer's open transaction fails at once with "database table is locked" (SQLite waits
+        on a busy file, not on a shared-cache lock). Its readers read uncommitted, so they
+        never wait and never fail; a memory store holds tests and demos, not acked records.
+        """
+        db = self._connect()
+        if self.path == ":memory:":
+            db.execute("PRAGMA read_uncommitted = 1")
+        return _Reader(db)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
